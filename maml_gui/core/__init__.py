@@ -1,0 +1,1 @@
+"""Qt-free meta-learning engine: tasks, models, algorithms, training, evaluation, runs on disk."""

@@ -1,0 +1,26 @@
+"""Meta-learning algorithms: MAML, first-order MAML, Reptile, ANIL, Meta-SGD, MAML++ options."""
+
+from __future__ import annotations
+
+from .base import MetaLearner, StepLosses
+from .baseline import PretrainedBaseline
+from .gradient_based import GradientMetaLearner
+from .reptile import ReptileLearner
+
+ALGORITHM_NAMES = {
+    "maml": "MAML (second order)",
+    "fomaml": "First-order MAML",
+    "reptile": "Reptile",
+    "anil": "ANIL (head-only inner loop)",
+    "metasgd": "Meta-SGD (learned inner rates)",
+}
+
+
+def build_learner(spec, training, generator, device) -> MetaLearner:
+    if training.algorithm == "reptile":
+        return ReptileLearner(spec, training, generator, device)
+    return GradientMetaLearner(spec, training, generator, device)
+
+
+__all__ = ["MetaLearner", "StepLosses", "PretrainedBaseline", "GradientMetaLearner", "ReptileLearner",
+           "build_learner", "ALGORITHM_NAMES"]

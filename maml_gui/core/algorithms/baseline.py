@@ -1,0 +1,25 @@
+"""The "pretrained on all tasks" baseline of Finn et al. (2017): one network fit to samples
+from many tasks, fine-tuned on each test task's support points."""
+
+from __future__ import annotations
+
+import torch
+
+from ..models import MLPSpec, forward, init_parameters
+from ..tasks import TaskBatch
+
+
+class PretrainedBaseline:
+    def __init__(self, spec: MLPSpec, lr: float, generator: torch.Generator, device) -> None:
+        self.spec = spec
+        self.params = [p.to(device).requires_grad_() for p in init_parameters(spec, generator)]
+        self.optimizer = torch.optim.Adam(self.params, lr=lr)
+
+    def train_step(self, batch: TaskBatch) -> None:
+        """One Adam step on every point of the meta-batch, pooled as a single regression."""
+        x = torch.cat([batch.x_support, batch.x_query], 1)
+        y = torch.cat([batch.y_support, batch.y_query], 1)
+        loss = (forward(self.spec, self.params, x) - y).square().mean()
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()

@@ -1,0 +1,73 @@
+"""MAML and its relatives that differentiate through the inner loop.
+
+One class covers MAML (second order), first-order MAML, ANIL (inner loop on the head only),
+Meta-SGD (learned per-parameter inner rates) and the MAML++ options: multi-step loss (MSL),
+learned per-step per-tensor inner rates (LSLR) and first-order for the first N iterations
+(derivative-order annealing). The meta-batch is one batched computation.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..adaptation import InnerRates, inner_loop
+from ..models import task_mse
+from ..tasks import TaskBatch
+from .base import MetaLearner, StepLosses
+
+
+class GradientMetaLearner(MetaLearner):
+    def __init__(self, spec, training, generator, device) -> None:
+        super().__init__(spec, training, generator, device)
+        algorithm = training.algorithm
+        self.name = algorithm
+        self.first_order = algorithm == "fomaml"
+        self.head_only = algorithm == "anil"
+        self.per_parameter_rates = None
+        self.per_step_rates = None
+        if algorithm == "metasgd":
+            self.per_parameter_rates = [torch.full_like(p, self.inner_lr).requires_grad_() for p in self.params]
+        elif training.learn_inner_lr:
+            self.per_step_rates = torch.full((self.inner_steps, len(self.params)), self.inner_lr,
+                                             device=self.params[0].device, requires_grad=True)
+
+    def meta_parameters(self):
+        extra = self.per_parameter_rates or ([self.per_step_rates] if self.per_step_rates is not None else [])
+        return list(self.params) + list(extra)
+
+    def rates(self) -> InnerRates:
+        return InnerRates(
+            self.inner_lr,
+            tuple(self.per_parameter_rates) if self.per_parameter_rates is not None else None,
+            self.per_step_rates,
+        )
+
+    def step_weights(self, iteration: int) -> list[float]:
+        """Weights of the query loss after steps 1..S: MSL anneals from uniform to last-only."""
+        steps = self.inner_steps
+        last_only = [0.0] * (steps - 1) + [1.0]
+        span = self.training.multi_step_loss_iterations
+        if not self.training.multi_step_loss or steps == 1 or iteration >= span:
+            return last_only
+        progress = iteration / max(span, 1)
+        return [(1 - progress) / steps + progress * w for w in last_only]
+
+    def uses_first_order(self, iteration: int) -> bool:
+        return self.first_order or iteration < self.training.first_order_iterations
+
+    def meta_step(self, batch: TaskBatch, iteration: int) -> StepLosses:
+        weights = self.step_weights(iteration)
+        query_steps = [s + 1 for s, w in enumerate(weights) if w > 0]
+        result = inner_loop(
+            self.spec, self.params, batch.x_support, batch.y_support, self.inner_steps, self.rates(),
+            first_order=self.uses_first_order(iteration), head_only=self.head_only,
+            x_query=batch.x_query, query_steps=query_steps,
+        )
+        final = task_mse(result.query_predictions[self.inner_steps], batch.y_query).mean()
+        if len(query_steps) == 1:
+            meta_loss = final
+        else:
+            meta_loss = sum(weights[s - 1] * task_mse(result.query_predictions[s], batch.y_query).mean()
+                            for s in query_steps)
+        meta_loss.backward()
+        return StepLosses(result.support_loss.detach().mean(), final.detach())

@@ -1,0 +1,85 @@
+"""Evaluation as in Finn et al. (2017): MSE on query points after 0..S inner steps, averaged
+over many test tasks, with a 95% confidence interval, for the meta-model and the baseline."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+import torch
+
+from .adaptation import InnerRates, inner_loop
+from .models import MLPSpec, task_mse
+from .snapshot import ModelSnapshot
+from .tasks import TaskBatch, TaskFamily
+
+CHUNK = 4096  # tasks adapted at once; bounds memory for huge evaluations
+
+
+@dataclass(frozen=True)
+class AdaptationCurve:
+    steps: tuple[int, ...]
+    mse: tuple[float, ...]
+    ci95: tuple[float, ...]
+
+
+def adaptation_losses(spec: MLPSpec, params: Sequence[torch.Tensor], rates: InnerRates, batch: TaskBatch,
+                      steps: int, head_only: bool = False) -> torch.Tensor:
+    """Query MSE of every task after 0..steps inner steps: ``[steps + 1, B]``."""
+    rows = []
+    with torch.no_grad():
+        for start in range(0, batch.size, CHUNK):
+            part = slice(start, start + CHUNK)
+            result = inner_loop(spec, params, batch.x_support[part], batch.y_support[part], steps, rates,
+                                head_only=head_only, x_query=batch.x_query[part], query_steps=range(steps + 1))
+            rows.append(torch.stack([task_mse(result.query_predictions[s], batch.y_query[part])
+                                     for s in range(steps + 1)]))
+    return torch.cat(rows, 1)
+
+
+def summarize(losses: torch.Tensor, steps: Sequence[int]) -> AdaptationCurve:
+    """Mean and 95% CI (1.96 standard errors) over tasks, at the chosen steps."""
+    losses = losses.double().cpu()
+    n = losses.shape[1]
+    mean = losses.mean(1)
+    std = losses.std(1) if n > 1 else torch.zeros_like(mean)
+    ci = 1.96 * std / math.sqrt(n)
+    return AdaptationCurve(tuple(steps), tuple(float(mean[s]) for s in steps), tuple(float(ci[s]) for s in steps))
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    shots: int
+    tasks: int
+    steps: list[int]
+    mse: list[float]
+    ci95: list[float]
+    baseline_mse: list[float] | None = None
+    baseline_ci95: list[float] | None = None
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def evaluate(snapshot: ModelSnapshot, family: TaskFamily, *, tasks: int = 600, shots: int = 5,
+             queries: int = 100, steps: Sequence[int] = (0, 1, 5, 10), seed: int = 1234, device="cpu",
+             baseline: bool = False, baseline_lr: float | None = None, lr: float | None = None) -> EvaluationResult:
+    """Evaluate ``snapshot`` on ``tasks`` fresh tasks drawn with ``seed``."""
+    steps = sorted(set(int(s) for s in steps))
+    if not steps or steps[0] < 0:
+        raise ValueError("steps must be non-negative integers")
+    generator = torch.Generator(device=device).manual_seed(seed)
+    batch = family.sample(tasks, shots, queries, generator, device)
+    rates = snapshot.rates.to(device) if not lr or lr <= 0 else InnerRates(lr)
+    params = [p.to(device) for p in snapshot.params]
+    curve = summarize(adaptation_losses(snapshot.spec, params, rates, batch, steps[-1], snapshot.head_only), steps)
+    result = dict(shots=shots, tasks=tasks, steps=list(steps), mse=list(curve.mse), ci95=list(curve.ci95))
+    if baseline:
+        if snapshot.baseline_params is None:
+            raise ValueError("this run has no pretrained baseline (it was trained with training.baseline = false)")
+        base_params = [p.to(device) for p in snapshot.baseline_params]
+        base_rates = InnerRates(baseline_lr or snapshot.baseline_lr)
+        base = summarize(adaptation_losses(snapshot.spec, base_params, base_rates, batch, steps[-1]), steps)
+        result.update(baseline_mse=list(base.mse), baseline_ci95=list(base.ci95))
+    return EvaluationResult(**result)

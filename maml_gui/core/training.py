@@ -1,0 +1,247 @@
+"""Meta-training as a generator of progress records, shared by the CLI and the GUI worker."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import numpy as np
+import torch
+
+from .adaptation import InnerRates
+from .algorithms import PretrainedBaseline, build_learner
+from .config import ExperimentConfig
+from .device import default_threads, describe_device, resolve_device
+from .evaluation import AdaptationCurve, adaptation_losses, summarize
+from .metrics import MetricsHistory, ValidationRecord
+from .models import MLPSpec
+from .snapshot import ModelSnapshot
+from .tasks import build_family
+
+
+class TrainingError(RuntimeError):
+    """Training cannot go on (non-finite loss, out of memory); the weights of the last good
+    iteration are kept."""
+
+
+class TrainingControl:
+    """Thread-safe stop and pause flags, checked by :meth:`Trainer.run` between iterations."""
+
+    def __init__(self) -> None:
+        self.stop_event = threading.Event()
+        self.pause_event = threading.Event()
+
+    def request_stop(self) -> None:
+        self.stop_event.set()
+
+    def pause(self) -> None:
+        self.pause_event.set()
+
+    def resume(self) -> None:
+        self.pause_event.clear()
+
+    @property
+    def paused(self) -> bool:
+        return self.pause_event.is_set()
+
+    def should_stop(self) -> bool:
+        """Wait while paused; True when a stop was requested."""
+        while self.pause_event.is_set() and not self.stop_event.is_set():
+            self.stop_event.wait(0.02)
+        return self.stop_event.is_set()
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One report from the training loop. Arrays hold every iteration since the last report."""
+
+    iteration: int
+    total: int
+    iterations: np.ndarray
+    loss_before: np.ndarray
+    loss_after: np.ndarray
+    validation: ValidationRecord | None
+    its_per_s: float
+    elapsed_s: float
+    eta_s: float
+    meta_lr: float
+    snapshot: ModelSnapshot
+    device: str
+    finished: bool = False
+    stopped: bool = False
+
+
+def model_spec(config: ExperimentConfig) -> MLPSpec:
+    return MLPSpec(hidden=tuple(config.model.hidden), activation=config.model.activation)
+
+
+class Trainer:
+    """Owns the meta-parameters, optimisers and random generators of one experiment."""
+
+    def __init__(self, config: ExperimentConfig, *, device: str | None = None, threads: int | None = None) -> None:
+        self.config = config
+        t = config.training
+        self.device = resolve_device(device or t.device)
+        self.threads = threads or t.threads or default_threads()
+        self.family = build_family(config.task)
+        self.spec = model_spec(config)
+        init_generator = torch.Generator().manual_seed(t.seed)
+        self.learner = build_learner(self.spec, t, init_generator, self.device)
+        optimizer_cls = torch.optim.Adam if t.meta_optimizer == "adam" else torch.optim.SGD
+        self.optimizer = optimizer_cls(self.learner.meta_parameters(), lr=t.meta_lr)
+        self.baseline = PretrainedBaseline(self.spec, t.baseline_lr, init_generator, self.device) if t.baseline else None
+        self.task_generator = torch.Generator(device=self.device).manual_seed(t.seed + 1)
+        validation_generator = torch.Generator(device=self.device).manual_seed(t.seed + 2)
+        self.validation_batch = self.family.sample(t.val_tasks, config.task.shots, config.evaluation.queries,
+                                                   validation_generator, self.device)
+        self.iteration = 0
+        self.elapsed_s = 0.0
+        self.history = MetricsHistory()
+
+    # -- schedule -------------------------------------------------------------------------
+    def meta_lr_at(self, iteration: int) -> float:
+        t = self.config.training
+        frac = min(iteration / max(t.iterations, 1), 1.0)
+        if t.meta_lr_schedule == "cosine":
+            return t.min_meta_lr + (t.meta_lr - t.min_meta_lr) * 0.5 * (1 + math.cos(math.pi * frac))
+        if t.meta_lr_schedule == "linear":
+            return t.meta_lr + (t.min_meta_lr - t.meta_lr) * frac
+        return t.meta_lr
+
+    # -- one iteration ----------------------------------------------------------------------
+    def train_iteration(self) -> tuple[float, float]:
+        """One meta-iteration; returns (loss before, loss after adaptation)."""
+        c = self.config
+        batch = self.family.sample(c.training.meta_batch, c.task.shots, c.task.queries, self.task_generator, self.device)
+        lr = self.meta_lr_at(self.iteration)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        self.optimizer.zero_grad(set_to_none=True)
+        try:
+            losses = self.learner.meta_step(batch, self.iteration)
+            grads = [p.grad.sum() for p in self.learner.meta_parameters() if p.grad is not None]
+            before, after, *grad_sums = torch.stack([losses.before, losses.after, *grads]).tolist()
+        except torch.OutOfMemoryError:
+            raise TrainingError(f"out of memory at iteration {self.iteration + 1} on {self.device}; "
+                                "lower the meta-batch, inner steps or model size") from None
+        if not all(math.isfinite(v) for v in (before, after, *grad_sums)):
+            raise TrainingError(
+                f"the meta-loss or its gradient became {after if not math.isfinite(after) else 'non-finite'} at "
+                f"iteration {self.iteration + 1}; kept the weights of iteration {self.iteration}. "
+                "Try a smaller inner or meta learning rate.")
+        self.optimizer.step()
+        if self.baseline is not None:
+            self.baseline.train_step(batch)
+        self.iteration += 1
+        return before, after
+
+    def validate(self) -> ValidationRecord:
+        """Adaptation curve on the fixed validation tasks, for the meta-model and the baseline."""
+        c = self.config
+        steps = max(c.evaluation.inner_steps, c.training.inner_steps)
+        losses = adaptation_losses(self.spec, [p.detach() for p in self.learner.params], self.learner.rates(),
+                                   self.validation_batch, steps, self.learner.head_only)
+        curve = summarize(losses, range(steps + 1))
+        baseline = None
+        if self.baseline is not None:
+            base = adaptation_losses(self.spec, [p.detach() for p in self.baseline.params],
+                                     InnerRates(c.evaluation.baseline_lr), self.validation_batch, steps)
+            baseline = summarize(base, range(steps + 1))
+        record = ValidationRecord(self.iteration, curve.mse[0], curve.mse[c.training.inner_steps], curve, baseline)
+        self.history.add_validation(record)
+        return record
+
+    # -- the loop ---------------------------------------------------------------------------
+    def run(self, iterations: int | None = None, control: TrainingControl | None = None,
+            report_interval_s: float = 0.1, checkpoint: Callable[["Trainer"], None] | None = None) -> Iterator[Progress]:
+        """Train up to ``iterations`` in total (default: the config's), yielding :class:`Progress`
+        at most every ``report_interval_s`` seconds, at each validation and at the end."""
+        t = self.config.training
+        target = iterations or t.iterations
+        torch.set_num_threads(self.threads)
+        autosave = t.autosave_interval or t.val_interval
+        pending: list[tuple[int, float, float]] = []
+        validation = self.validate() if self.iteration == 0 and not self.history.validations else None
+        last_report, window_start, window_iter = -math.inf, time.perf_counter(), self.iteration
+        stopped = False
+        while self.iteration < target:
+            if control is not None and control.should_stop():
+                stopped = True
+                break
+            started = time.perf_counter()
+            before, after = self.train_iteration()
+            self.elapsed_s += time.perf_counter() - started
+            pending.append((self.iteration, before, after))
+            if self.iteration % t.log_every == 0 or self.iteration == target:
+                self.history.add_row(self.iteration, before, after, self.meta_lr_at(self.iteration - 1), self.elapsed_s)
+            if self.iteration % t.val_interval == 0 or self.iteration == target:
+                validation = self.validate()
+            if checkpoint is not None and (self.iteration % autosave == 0 or self.iteration == target):
+                checkpoint(self)
+            now = time.perf_counter()
+            if now - last_report >= report_interval_s or validation is not None:
+                rate = (self.iteration - window_iter) / max(now - window_start, 1e-9)
+                yield self._progress(pending, validation, rate, target)
+                pending, validation, last_report = [], None, now
+                if now - window_start > 2.0:
+                    window_start, window_iter = now, self.iteration
+        rate = (self.iteration - window_iter) / max(time.perf_counter() - window_start, 1e-9)
+        yield self._progress(pending, validation, rate, target, finished=self.iteration >= target, stopped=stopped)
+
+    def _progress(self, pending, validation, rate, target, finished=False, stopped=False) -> Progress:
+        arrays = np.array(pending, dtype=np.float64).reshape(-1, 3)
+        arrays.setflags(write=False)
+        remaining = max(target - self.iteration, 0)
+        return Progress(
+            iteration=self.iteration, total=target, iterations=arrays[:, 0].astype(np.int64),
+            loss_before=arrays[:, 1], loss_after=arrays[:, 2], validation=validation, its_per_s=rate,
+            elapsed_s=self.elapsed_s, eta_s=remaining / rate if rate > 0 else math.inf,
+            meta_lr=self.meta_lr_at(max(self.iteration - 1, 0)), snapshot=self.snapshot(),
+            device=describe_device(self.device), finished=finished, stopped=stopped,
+        )
+
+    # -- snapshots and state ------------------------------------------------------------------
+    def snapshot(self) -> ModelSnapshot:
+        """Detached CPU copies of the current weights and learned rates."""
+        cpu = lambda ts: tuple(p.detach().to("cpu", copy=True) for p in ts)  # noqa: E731
+        return ModelSnapshot(
+            spec=self.spec, params=cpu(self.learner.params), algorithm=self.learner.name,
+            rates=self.learner.rates().detached(), head_only=self.learner.head_only, iteration=self.iteration,
+            baseline_params=cpu(self.baseline.params) if self.baseline is not None else None,
+            baseline_lr=self.config.evaluation.baseline_lr, train_inner_steps=self.config.training.inner_steps,
+        )
+
+    def state_dict(self) -> dict:
+        """Everything needed to continue exactly where training stopped (plain tensors only)."""
+        state = {
+            "iteration": self.iteration,
+            "elapsed_s": self.elapsed_s,
+            "meta_parameters": [p.detach().cpu() for p in self.learner.meta_parameters()],
+            "optimizer": self.optimizer.state_dict(),
+            "task_generator": self.task_generator.get_state(),
+        }
+        if self.baseline is not None:
+            state["baseline_parameters"] = [p.detach().cpu() for p in self.baseline.params]
+            state["baseline_optimizer"] = self.baseline.optimizer.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        params = self.learner.meta_parameters()
+        saved = state["meta_parameters"]
+        if len(saved) != len(params) or any(a.shape != b.shape for a, b in zip(saved, params)):
+            raise ValueError("the saved weights do not match this configuration's model")
+        with torch.no_grad():
+            for p, s in zip(params, saved):
+                p.copy_(s)
+            if self.baseline is not None and "baseline_parameters" in state:
+                for p, s in zip(self.baseline.params, state["baseline_parameters"]):
+                    p.copy_(s)
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.baseline is not None and "baseline_optimizer" in state:
+            self.baseline.optimizer.load_state_dict(state["baseline_optimizer"])
+        self.task_generator.set_state(state["task_generator"])
+        self.iteration = int(state["iteration"])
+        self.elapsed_s = float(state["elapsed_s"])
