@@ -1,0 +1,31 @@
+"""Experiment presets shipped as TOML package data."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from ..config import ConfigError, ExperimentConfig, from_toml
+
+
+def _files():
+    return {f.name.removesuffix(".toml"): f for f in resources.files(__name__).iterdir() if f.name.endswith(".toml")}
+
+
+def preset_names() -> list[str]:
+    return sorted(_files())
+
+
+def preset_text(name: str) -> str:
+    files = _files()
+    if name not in files:
+        raise ConfigError(f"unknown preset {name!r}; available: {', '.join(sorted(files))}")
+    return files[name].read_text(encoding="utf-8")
+
+
+def load_preset(name: str) -> ExperimentConfig:
+    return from_toml(preset_text(name), source=f"preset {name}")
+
+
+def list_presets() -> dict[str, str]:
+    """Preset name -> one-line description (the config's ``name``)."""
+    return {name: load_preset(name).name for name in preset_names()}
