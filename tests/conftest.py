@@ -1,0 +1,63 @@
+"""Shared test setup.
+
+Qt runs headless (``QT_QPA_PLATFORM=offscreen``, set before anything imports Qt), every test
+gets its own empty QSettings store in a temporary directory, and a Qt test fails when it
+leaves a QThread running (a dangling thread crashes later tests at interpreter exit).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+try:  # core tests must still run where PySide6 is not installed
+    from PySide6.QtCore import QCoreApplication, QSettings, QThread
+except ImportError:  # pragma: no cover - exercised only in a Qt-free environment
+    QSettings = None
+
+
+@pytest.fixture(autouse=True)
+def _temporary_qsettings(tmp_path_factory):
+    """Point INI-format user and system settings at a fresh directory for each test."""
+    if QSettings is None:
+        yield None
+        return
+    folder = tmp_path_factory.mktemp("qsettings")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(folder))
+    QCoreApplication.setOrganizationName("maml-gui-tests")
+    QCoreApplication.setApplicationName("maml-gui-tests")
+    yield folder
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_qthreads(request):
+    """Fail a test that starts a QThread and leaves it running."""
+    if QSettings is None or "qtbot" not in request.fixturenames:
+        yield
+        return
+    started: list[QThread] = []
+    original_start = QThread.start
+
+    def tracking_start(self, *args, **kwargs):
+        started.append(self)
+        return original_start(self, *args, **kwargs)
+
+    QThread.start = tracking_start
+    try:
+        yield
+    finally:
+        QThread.start = original_start
+    running = []
+    for thread in started:
+        try:
+            if thread.isRunning() and not thread.wait(5000):
+                running.append(thread)
+        except RuntimeError:  # the C++ object was already deleted: it finished
+            pass
+    if running:
+        pytest.fail(f"{len(running)} QThread(s) still running after the test; stop and wait for them")
