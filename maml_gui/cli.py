@@ -1,0 +1,266 @@
+"""Command line: ``maml-gui [DIR]`` opens the app; ``train``, ``evaluate``, ``export``, ``presets`` run headless.
+
+Errors the user can fix (bad config, absent device, not a run) print one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+COMMANDS = ("gui", "train", "evaluate", "export", "presets")
+
+
+class UsageError(Exception):
+    """A problem with the user's input: one line, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="maml-gui", description="MAML Studio: meta-learning experiments, "
+                                     "in a window (default) or headless.")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = sub.add_parser("gui", help="open the desktop app (the default)")
+    gui.add_argument("run", nargs="?", help="a run directory to open")
+
+    train = sub.add_parser("train", help="meta-train headless and write a run directory")
+    train.add_argument("config", nargs="?", help="experiment config (TOML)")
+    train.add_argument("--preset", help="start from a shipped preset (see `maml-gui presets`)")
+    train.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                       help="override a config value, e.g. training.inner_lr=0.02 (repeatable)")
+    train.add_argument("--iterations", type=int, help="total iterations to reach")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
+    train.add_argument("--threads", type=int, help="torch threads (default: all cores)")
+    train.add_argument("--out", help="run directory to write")
+    train.add_argument("--resume", metavar="DIR", help="continue the run in DIR (written back to DIR unless --out)")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    evaluate = sub.add_parser("evaluate", help="few-shot evaluation of a run (Finn et al. protocol)")
+    evaluate.add_argument("run", help="run directory")
+    evaluate.add_argument("--tasks", type=int, help="test tasks (default: the config's, 600)")
+    evaluate.add_argument("--shots", type=int, help="support points K (default: the config's)")
+    evaluate.add_argument("--queries", type=int, help="query points per task")
+    evaluate.add_argument("--steps", default=None, help="inner steps to report, e.g. 0,1,5,10")
+    evaluate.add_argument("--lr", type=float, help="inner step size (default: learned rates or the config's)")
+    evaluate.add_argument("--baseline", action="store_true", help="also evaluate the pretrained baseline")
+    evaluate.add_argument("--seed", type=int, help="seed of the test tasks")
+    evaluate.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+
+    export = sub.add_parser("export", help="export a run's model (TorchScript, ONNX, safetensors)")
+    export.add_argument("run", help="run directory")
+    export.add_argument("--format", required=True, choices=("torchscript", "onnx", "safetensors"))
+    export.add_argument("--out", required=True, help="file to write")
+
+    presets = sub.add_parser("presets", help="list the shipped presets")
+    presets.add_argument("--show", metavar="NAME", help="print a preset's TOML")
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"maml-gui {__version__}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        argv = ["gui", *argv]
+    args = _parser().parse_args(argv)
+    try:
+        return {"gui": _gui, "train": _train, "evaluate": _evaluate, "export": _export, "presets": _presets}[
+            args.command](args)
+    except UsageError as err:
+        print(f"maml-gui: error: {err}", file=sys.stderr)
+        return 2
+
+
+def _user_errors():
+    from .core.checkpoint import RunError
+    from .core.config import ConfigError
+    from .core.device import DeviceError
+
+    return (ConfigError, DeviceError, RunError)
+
+
+def _gui(args) -> int:
+    try:
+        from .qt.app import run_app
+    except ImportError as err:
+        raise UsageError(f"the desktop app cannot start: {err}") from None
+    return run_app(args.run)
+
+
+def _presets(args) -> int:
+    from .core.presets import list_presets, preset_text
+
+    try:
+        if args.show:
+            print(preset_text(args.show), end="")
+            return 0
+        for name, description in list_presets().items():
+            print(f"{name:22s} {description}")
+    except _user_errors() as err:
+        raise UsageError(str(err)) from None
+    return 0
+
+
+def _load_train_config(args):
+    from .core.config import ExperimentConfig, load_config
+    from .core.presets import load_preset
+
+    if args.config and args.preset:
+        raise UsageError("give a config file or --preset, not both")
+    config = load_config(args.config) if args.config else load_preset(args.preset) if args.preset else ExperimentConfig()
+    overrides = list(args.overrides)
+    if args.seed is not None:
+        overrides.append(f"training.seed={args.seed}")
+    if args.device:
+        overrides.append(f'training.device="{args.device}"')
+    if args.iterations is not None:
+        overrides.append(f"training.iterations={args.iterations}")
+    return config.with_overrides(overrides) if overrides else config
+
+
+def _train(args) -> int:
+    from .core import checkpoint
+    from .core.training import Trainer, TrainingError
+
+    try:
+        if args.resume:
+            if args.config or args.preset or args.overrides or args.seed is not None:
+                raise UsageError("--resume continues a run as it was configured; drop the config, --preset, --set and --seed")
+            trainer, _ = checkpoint.resume_trainer(args.resume, device=args.device, threads=args.threads)
+            out = Path(args.out or args.resume)
+            target = args.iterations or trainer.config.training.iterations
+        else:
+            if not args.out:
+                raise UsageError("--out DIR is required (the run directory to write)")
+            out = Path(args.out)
+            if checkpoint.is_run(out):
+                raise UsageError(f"{out} already holds a run; continue it with --resume {out} or choose another --out")
+            if out.exists() and not out.is_dir():
+                raise UsageError(f"{out} exists and is not a directory")
+            config = _load_train_config(args)
+            trainer = Trainer(config, threads=args.threads)
+            target = config.training.iterations
+    except _user_errors() as err:
+        raise UsageError(str(err)) from None
+
+    save = lambda t: checkpoint.save_trainer(out, t)  # noqa: E731
+    save(trainer)
+    bar = _progress_bar(trainer, target, args.quiet)
+    try:
+        for progress in trainer.run(iterations=target, checkpoint=save, report_interval_s=0.2):
+            if bar is not None:
+                bar.update(progress.iteration - bar.n)
+                postfix = {"loss": f"{progress.loss_after[-1]:.3f}" if len(progress.loss_after) else "-"}
+                if progress.validation is not None:
+                    postfix["val"] = f"{progress.validation.loss_after:.3f}"
+                bar.set_postfix(postfix, refresh=False)
+    except TrainingError as err:
+        save(trainer)
+        _close(bar)
+        print(f"maml-gui: training stopped: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        save(trainer)
+        _close(bar)
+        print(f"\ninterrupted at iteration {trainer.iteration}; saved. Continue with: maml-gui train --resume {out}",
+              file=sys.stderr)
+        return 130
+    _close(bar)
+    last = trainer.history.validations[-1] if trainer.history.validations else None
+    summary = f"trained {trainer.iteration} iterations in {trainer.elapsed_s:.1f} s on {progress.device}"
+    if last is not None:
+        summary += f"; validation MSE {last.loss_before:.3f} -> {last.loss_after:.3f} after adaptation"
+    print(f"{summary}\nrun saved in {out}", file=sys.stderr)
+    return 0
+
+
+def _progress_bar(trainer, target: int, quiet: bool):
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=target, initial=trainer.iteration, unit="it", desc="meta-training", dynamic_ncols=True)
+
+
+def _close(bar) -> None:
+    if bar is not None:
+        bar.close()
+
+
+def _parse_steps(text: str | None, default_max: int) -> list[int]:
+    if text is None:
+        return sorted({0, 1, 5, 10, default_max} & set(range(default_max + 1))) or [0]
+    try:
+        steps = sorted({int(s) for s in text.split(",") if s.strip()})
+    except ValueError:
+        raise UsageError(f"--steps {text!r}: expected comma-separated integers like 0,1,5,10") from None
+    if not steps or steps[0] < 0 or steps[-1] > 10000:
+        raise UsageError(f"--steps {text!r}: steps must be between 0 and 10000")
+    return steps
+
+
+def _evaluate(args) -> int:
+    from .core.checkpoint import load_run
+    from .core.device import resolve_device
+    from .core.evaluation import evaluate
+    from .core.tasks import build_family
+
+    for name in ("tasks", "shots", "queries"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise UsageError(f"--{name} must be at least 1, got {value}")
+    try:
+        run = load_run(args.run)
+        device = resolve_device(args.device)
+    except _user_errors() as err:
+        raise UsageError(str(err)) from None
+    if run.snapshot is None:
+        raise UsageError(f"{args.run} has no trained weights yet")
+    c = run.config.evaluation
+    steps = _parse_steps(args.steps, c.inner_steps)
+    try:
+        result = evaluate(
+            run.snapshot, build_family(run.config.task), tasks=args.tasks or c.tasks,
+            shots=args.shots or c.shots or run.config.task.shots, queries=args.queries or c.queries, steps=steps,
+            seed=c.seed if args.seed is None else args.seed, device=device, baseline=args.baseline, lr=args.lr,
+        )
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if args.json:
+        print(json.dumps(result.to_dict()))
+        return 0
+    print(f"{result.tasks} tasks, {result.shots}-shot, query MSE (95% CI) after inner steps; run at iteration "
+          f"{run.snapshot.iteration}")
+    header = f"{'steps':>6}  {'meta-learned':>18}"
+    header += f"  {'pretrained baseline':>20}" if result.baseline_mse else ""
+    print(header)
+    for i, step in enumerate(result.steps):
+        line = f"{step:>6}  {result.mse[i]:>9.3f} ± {result.ci95[i]:<6.3f}"
+        if result.baseline_mse:
+            line += f"  {result.baseline_mse[i]:>11.3f} ± {result.baseline_ci95[i]:<6.3f}"
+        print(line)
+    return 0
+
+
+def _export(args) -> int:
+    from .core.export import ExportError, export_run
+
+    try:
+        path = export_run(args.run, args.format, args.out)
+    except ExportError as err:
+        raise UsageError(str(err)) from None
+    print(f"exported {args.format} to {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
