@@ -122,7 +122,8 @@ class ExperimentConfig(_Strict):
             version = data.get("format_version", FORMAT_VERSION)
             if isinstance(version, int) and version > FORMAT_VERSION:
                 raise ValueError(
-                    f"written by a newer MAML Studio (format {version}); this version reads format {FORMAT_VERSION}")
+                    f"format_version: written by a newer MAML Studio (format {version}); "
+                    f"this version reads format {FORMAT_VERSION}")
         return data
 
     def to_toml(self) -> str:
