@@ -248,6 +248,10 @@ def _evaluate(args) -> int:
         if result.baseline_mse:
             line += f"  {result.baseline_mse[i]:>11.3f} ± {result.baseline_ci95[i]:<6.3f}"
         print(line)
+    for step, count in zip(result.steps, result.diverged or []):
+        if count:
+            print(f"note: at step {step}, {count} of {result.tasks} tasks diverged (their inner loop overflowed; "
+                  "a smaller --lr avoids it), so the mean is not finite")
     return 0
 
 

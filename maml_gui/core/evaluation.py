@@ -22,6 +22,7 @@ class AdaptationCurve:
     steps: tuple[int, ...]
     mse: tuple[float, ...]
     ci95: tuple[float, ...]
+    diverged: tuple[int, ...] = ()  # tasks whose loss overflowed (inner lr too large for their points)
 
 
 def adaptation_losses(spec: MLPSpec, params: Sequence[torch.Tensor], rates: InnerRates, batch: TaskBatch,
@@ -45,7 +46,9 @@ def summarize(losses: torch.Tensor, steps: Sequence[int]) -> AdaptationCurve:
     mean = losses.mean(1)
     std = losses.std(1) if n > 1 else torch.zeros_like(mean)
     ci = 1.96 * std / math.sqrt(n)
-    return AdaptationCurve(tuple(steps), tuple(float(mean[s]) for s in steps), tuple(float(ci[s]) for s in steps))
+    diverged = (~torch.isfinite(losses)).sum(1)
+    return AdaptationCurve(tuple(steps), tuple(float(mean[s]) for s in steps), tuple(float(ci[s]) for s in steps),
+                           tuple(int(diverged[s]) for s in steps))
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class EvaluationResult:
     ci95: list[float]
     baseline_mse: list[float] | None = None
     baseline_ci95: list[float] | None = None
+    diverged: list[int] | None = None  # per step, tasks whose inner loop overflowed (their MSE is inf/nan)
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -74,7 +78,8 @@ def evaluate(snapshot: ModelSnapshot, family: TaskFamily, *, tasks: int = 600, s
     rates = snapshot.rates.to(device) if not lr or lr <= 0 else InnerRates(lr)
     params = [p.to(device) for p in snapshot.params]
     curve = summarize(adaptation_losses(snapshot.spec, params, rates, batch, steps[-1], snapshot.head_only), steps)
-    result = dict(shots=shots, tasks=tasks, steps=list(steps), mse=list(curve.mse), ci95=list(curve.ci95))
+    result = dict(shots=shots, tasks=tasks, steps=list(steps), mse=list(curve.mse), ci95=list(curve.ci95),
+                  diverged=list(curve.diverged))
     if baseline:
         if snapshot.baseline_params is None:
             raise ValueError("this run has no pretrained baseline (it was trained with training.baseline = false)")
