@@ -1,0 +1,114 @@
+"""The playground's side panel: inner steps, inner lr, baseline, Sample task, per-step MSE."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout, QHeaderView, QLabel,
+                               QPushButton, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from .prediction import BASELINE_OFF, BASELINE_PRETRAINED, BASELINE_RANDOM
+
+DEFAULT_STEPS = 5
+MAX_STEPS = 100
+LEARNED_LR_TEXT = "learned/config"
+BASELINE_CHOICES = ((BASELINE_OFF, "Baseline off"), (BASELINE_PRETRAINED, "Pretrained baseline"),
+                    (BASELINE_RANDOM, "Random init"))
+
+
+class PlaygroundControls(QWidget):
+    """Inputs for adaptation (``settingsChanged`` on any change) and the MSE readout."""
+
+    settingsChanged = Signal()
+    sampleRequested = Signal()
+    clearRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sample_button = QPushButton("Sample task")
+        self.sample_button.setToolTip("Draw a random task from the current distribution: "
+                                      "its true curve (dashed) and K support points")
+        self.clear_button = QPushButton("Clear points")
+        self.steps_spin = QSpinBox()
+        self.steps_spin.setRange(1, MAX_STEPS)
+        self.steps_spin.setValue(DEFAULT_STEPS)
+        self.steps_spin.setToolTip("Inner gradient steps S: curves for steps 0..S are drawn")
+        self.lr_spin = QDoubleSpinBox()
+        self.lr_spin.setRange(0.0, 10.0)
+        self.lr_spin.setDecimals(4)
+        self.lr_spin.setSingleStep(0.001)
+        self.lr_spin.setSpecialValueText(LEARNED_LR_TEXT)  # shown at 0: use the run's own rates
+        self.lr_spin.setValue(0.0)
+        self.lr_spin.setToolTip("Inner learning rate; at its minimum the run's learned (Meta-SGD, MAML++) "
+                                "or configured rate is used")
+        self.baseline_combo = QComboBox()
+        for mode, text in BASELINE_CHOICES:
+            self.baseline_combo.addItem(text, mode)
+        self.baseline_combo.setToolTip("Also adapt a network that was not meta-learned on the same points")
+        self.mse_table = QTableWidget(0, 3)
+        self.mse_table.setHorizontalHeaderLabels(["step", "MSE", "baseline"])
+        self.mse_table.verticalHeader().setVisible(False)
+        self.mse_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.mse_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.mse_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.mse_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.mse_caption = QLabel("MSE vs the true curve appears after Sample task.")
+        self.mse_caption.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("Inner steps", self.steps_spin)
+        form.addRow("Inner lr", self.lr_spin)
+        form.addRow(self.baseline_combo)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.sample_button)
+        layout.addWidget(self.clear_button)
+        layout.addLayout(form)
+        layout.addWidget(self.mse_caption)
+        layout.addWidget(self.mse_table, stretch=1)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        self.setFixedWidth(230)
+
+        self.steps_spin.valueChanged.connect(self.settingsChanged)
+        self.lr_spin.valueChanged.connect(self.settingsChanged)
+        self.baseline_combo.currentIndexChanged.connect(self.settingsChanged)
+        self.sample_button.clicked.connect(self.sampleRequested)
+        self.clear_button.clicked.connect(self.clearRequested)
+
+    def steps(self) -> int:
+        return self.steps_spin.value()
+
+    def lr(self) -> float | None:
+        """The user's inner lr, or None for the run's learned/configured rates."""
+        value = self.lr_spin.value()
+        return None if value <= 0 else value
+
+    def baseline_mode(self) -> str:
+        return self.baseline_combo.currentData()
+
+    def set_baseline_mode(self, mode: str) -> None:
+        index = self.baseline_combo.findData(mode)
+        if index < 0:
+            raise ValueError(f"unknown baseline mode {mode!r}; allowed: {', '.join(m for m, _ in BASELINE_CHOICES)}")
+        self.baseline_combo.setCurrentIndex(index)
+
+    def show_mse(self, mse: np.ndarray | None, baseline_mse: np.ndarray | None) -> None:
+        """Fill the table with step 0..S MSE (and the baseline's); empty when there is no true curve."""
+        rows = 0 if mse is None and baseline_mse is None else len(mse if mse is not None else baseline_mse)
+        self.mse_table.setRowCount(rows)
+        for step in range(rows):
+            cells = (str(step), _fmt(mse, step), _fmt(baseline_mse, step))
+            for column, text in enumerate(cells):
+                item = self.mse_table.item(step, column)
+                if item is None:
+                    item = QTableWidgetItem()
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    self.mse_table.setItem(step, column, item)
+                item.setText(text)
+        self.mse_caption.setText("MSE vs the true curve after each inner step:" if rows
+                                 else "MSE vs the true curve appears after Sample task.")
+
+
+def _fmt(values: np.ndarray | None, index: int) -> str:
+    return "–" if values is None else f"{float(values[index]):.4g}"
