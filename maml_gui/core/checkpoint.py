@@ -208,11 +208,17 @@ def load_resume_state(path: str | Path) -> dict:
     try:
         state = torch.load(file, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises UnpicklingError, RuntimeError, EOFError...
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise RunError(f"{file} cannot be loaded safely (damaged, or not plain tensors): {first}") from None
+        raise RunError(f"{file} cannot be loaded safely (damaged, or not plain tensors): {_load_failure(err)}") from None
     if not isinstance(state, dict) or "iteration" not in state:
         raise RunError(f"{file} is not a MAML Studio resume state")
     return state
+
+
+def _load_failure(err: Exception) -> str:
+    """The line of a ``torch.load`` error that names the cause, not torch's advice to load unsafely."""
+    advice = ("Weights only load failed", "Please file an issue", "Check the documentation")
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return next((line for line in lines if not line.startswith(advice)), lines[0] if lines else type(err).__name__)
 
 
 def resume_trainer(path: str | Path, device: str | None = None, threads: int | None = None):
