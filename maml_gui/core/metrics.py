@@ -24,18 +24,23 @@ class ValidationRecord:
 
     def to_json(self) -> dict:
         out = {"iteration": self.iteration, "loss_before": self.loss_before, "loss_after": self.loss_after,
-               "steps": list(self.curve.steps), "mse": list(self.curve.mse), "ci95": list(self.curve.ci95)}
+               "steps": list(self.curve.steps), "mse": list(self.curve.mse), "ci95": list(self.curve.ci95),
+               "diverged": list(self.curve.diverged)}
         if self.baseline is not None:
-            out.update(baseline_mse=list(self.baseline.mse), baseline_ci95=list(self.baseline.ci95))
+            out.update(baseline_mse=list(self.baseline.mse), baseline_ci95=list(self.baseline.ci95),
+                       baseline_diverged=list(self.baseline.diverged))
         return out
 
     @classmethod
     def from_json(cls, d: dict) -> "ValidationRecord":
         steps = tuple(int(s) for s in d["steps"])
-        curve = AdaptationCurve(steps, tuple(map(float, d["mse"])), tuple(map(float, d["ci95"])))
+        curve = AdaptationCurve(steps, tuple(map(float, d["mse"])), tuple(map(float, d["ci95"])),
+                                tuple(int(n) for n in d.get("diverged", ())))
         baseline = None
         if "baseline_mse" in d:
-            baseline = AdaptationCurve(steps, tuple(map(float, d["baseline_mse"])), tuple(map(float, d["baseline_ci95"])))
+            baseline = AdaptationCurve(steps, tuple(map(float, d["baseline_mse"])),
+                                       tuple(map(float, d["baseline_ci95"])),
+                                       tuple(int(n) for n in d.get("baseline_diverged", ())))
         return cls(int(d["iteration"]), float(d["loss_before"]), float(d["loss_after"]), curve, baseline)
 
 
