@@ -1,0 +1,70 @@
+"""Starting the desktop app: ``maml-gui [RUN_DIR]`` ends up in :func:`run_app`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+import pyqtgraph as pg
+import torch
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from maml_gui import __version__
+from maml_gui.core.device import default_threads
+from maml_gui.core.presets import preset_names
+from maml_gui.qt import settings as keys
+from maml_gui.qt.main_window import APP_NAME, MainWindow
+from maml_gui.qt.resources import app_icon_path
+
+log = logging.getLogger(__name__)
+
+
+def configure_application(app: QCoreApplication) -> None:
+    """Names, settings format, plot defaults and torch threads; call once, before any window."""
+    QCoreApplication.setOrganizationName(keys.ORGANIZATION)
+    QCoreApplication.setApplicationName(keys.APPLICATION)
+    QCoreApplication.setApplicationVersion(__version__)
+    keys.configure_settings_format()
+    pg.setConfigOptions(antialias=False, useOpenGL=False, background="w", foreground="k")
+    torch.set_num_threads(default_threads(leave_free=1))  # training sets it again in its own thread
+    icon = app_icon_path()
+    if icon is not None and isinstance(app, QApplication):
+        app.setWindowIcon(QIcon(str(icon)))
+
+
+def _report_uncaught(kind, value, tb) -> None:
+    """Slots run inside Qt's event loop, where an exception would only be printed: show it."""
+    log.error("uncaught exception:\n%s", "".join(traceback.format_exception(kind, value, tb)))
+    app = QApplication.instance()
+    if app is not None and app.activeWindow() is not None:
+        QMessageBox.critical(app.activeWindow(), APP_NAME, f"Unexpected error: {kind.__name__}: {value}\n"
+                             "Details were written to the log (run from a terminal to see them).")
+
+
+def create_window(run: str | None = None) -> MainWindow:
+    """The main window with ``run`` opened, or the last preset used."""
+    window = MainWindow()
+    if run is not None:
+        window.open_run(Path(run))
+    else:
+        name = window.settings.get(keys.LAST_PRESET)
+        window.load_preset(name if name in preset_names() else keys.LAST_PRESET.default)
+    return window
+
+
+def run_app(run: str | None = None, argv: list[str] | None = None) -> int:
+    """Open the app (on ``run``, a run directory, if given) and return its exit code."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    configure_application(app)
+    previous_hook, sys.excepthook = sys.excepthook, _report_uncaught
+    try:
+        window = create_window(run)
+        window.show()
+        return app.exec()
+    finally:
+        sys.excepthook = previous_hook

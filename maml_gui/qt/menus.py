@@ -1,0 +1,99 @@
+"""The menu bar and toolbar, from the window's actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Slot
+from PySide6.QtGui import QKeySequence, QUndoStack
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
+
+from maml_gui.core.presets import list_presets
+from maml_gui.qt.actions import WindowActions
+
+
+class RecentRunsMenu(QMenu):
+    """Lists the settings' recent runs each time it opens; each entry's data is its path."""
+
+    def __init__(self, window, parent=None) -> None:
+        super().__init__("Open &recent", parent)
+        self.setObjectName("recent_runs_menu")
+        self._window = window
+        self.aboutToShow.connect(self.rebuild)
+        self.triggered.connect(window.open_recent)
+
+    @Slot()
+    def rebuild(self) -> None:
+        self.clear()
+        runs = self._window.settings.recent_runs()
+        for path in runs:
+            action = self.addAction(f"{Path(path).name}  ({path})")
+            action.setData(path)
+        if not runs:
+            self.addAction("no recent runs").setEnabled(False)
+
+
+class PresetMenu(QMenu):
+    """One entry per shipped preset; choosing one starts a new experiment from it."""
+
+    def __init__(self, window, parent=None) -> None:
+        super().__init__("&New from preset", parent)
+        self.setObjectName("preset_menu")
+        self._window = window
+        for name, description in list_presets().items():
+            action = self.addAction(name)
+            action.setData(name)
+            action.setStatusTip(description)
+        self.triggered.connect(self._on_triggered)
+
+    @Slot(object)
+    def _on_triggered(self, action) -> None:
+        self._window.load_preset(action.data())
+
+
+def build_menus(window: QMainWindow, a: WindowActions, undo_stack: QUndoStack,
+                docks: dict[str, QDockWidget]) -> RecentRunsMenu:
+    bar = window.menuBar()
+    file_menu = bar.addMenu("&File")
+    file_menu.addMenu(PresetMenu(window, file_menu))
+    file_menu.addAction(a.open_run)
+    recent = RecentRunsMenu(window, file_menu)
+    file_menu.addMenu(recent)
+    file_menu.addAction(a.save_run)
+    file_menu.addAction(a.save_run_as)
+    file_menu.addSeparator()
+    file_menu.addAction(a.import_config)
+    file_menu.addAction(a.export_config)
+    file_menu.addSeparator()
+    file_menu.addAction(a.quit)
+
+    edit_menu = bar.addMenu("&Edit")
+    undo = undo_stack.createUndoAction(window, "&Undo")
+    undo.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+    redo = undo_stack.createRedoAction(window, "&Redo")
+    redo.setShortcut(QKeySequence(QKeySequence.StandardKey.Redo))
+    edit_menu.addAction(undo)
+    edit_menu.addAction(redo)
+    edit_menu.addSeparator()
+    edit_menu.addAction(a.edit_toml)
+
+    training_menu = bar.addMenu("&Training")
+    for action in (a.start, a.continue_, a.pause, a.stop):
+        training_menu.addAction(action)
+
+    view_menu = bar.addMenu("&View")
+    for dock in docks.values():
+        view_menu.addAction(dock.toggleViewAction())
+    view_menu.addSeparator()
+    view_menu.addAction(a.loss_log_scale)
+
+    help_menu = bar.addMenu("&Help")
+    help_menu.addAction(a.about)
+
+    toolbar = window.addToolBar("Training")
+    toolbar.setObjectName("training_toolbar")
+    for action in (a.start, a.continue_, a.pause, a.stop):
+        toolbar.addAction(action)
+    toolbar.addSeparator()
+    toolbar.addAction(a.save_run)
+    return recent

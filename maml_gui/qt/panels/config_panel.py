@@ -1,0 +1,126 @@
+"""The experiment form: preset, tasks, model and meta-training, with inline validation.
+
+Every committed edit is turned into an ``ExperimentConfig`` through the core's validator;
+a valid one is emitted as ``config_edited``, an invalid one shows its one-line message under
+the form and is not emitted (the last valid config stays in force).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
+                               QWidget)
+
+from maml_gui.core.config import ConfigError, ExperimentConfig, from_dict
+from maml_gui.core.presets import list_presets
+from maml_gui.qt.panels.task_section import TaskSection
+from maml_gui.qt.panels.training_section import TrainingSection
+
+ERROR_STYLE = "color: #c0392b;"
+
+
+class ConfigPanel(QScrollArea):
+    config_edited = Signal(object)  # a valid ExperimentConfig
+    preset_chosen = Signal(str)
+    toml_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("config_panel")
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget(self)
+        self.preset = QComboBox(body)
+        self.preset.setObjectName("preset")
+        self.preset.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.preset.setMinimumContentsLength(12)
+        self.preset.addItem("choose a preset…", None)
+        for name, description in list_presets().items():
+            self.preset.addItem(name, name)
+            self.preset.setItemData(self.preset.count() - 1, description, Qt.ItemDataRole.ToolTipRole)
+        self.name_label = QLabel(body)
+        self.name_label.setWordWrap(True)
+        self.task = TaskSection(body)
+        self.training = TrainingSection(body)
+        self.error_label = QLabel(body)
+        self.error_label.setObjectName("config_error")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet(ERROR_STYLE)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.toml_button = QPushButton("Edit as TOML…", body)
+        self.toml_button.setToolTip("every setting, including mixtures, schedules and evaluation")
+        top = QFormLayout()
+        top.addRow("Preset", self.preset)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.toml_button)
+        layout = QVBoxLayout(body)
+        layout.addLayout(top)
+        layout.addWidget(self.name_label)
+        layout.addWidget(self.task)
+        layout.addWidget(self.training)
+        layout.addWidget(self.error_label)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self.setWidget(body)
+        self.config = ExperimentConfig()
+        self.error = ""
+        self._loading = False
+        self.preset.activated.connect(self._on_preset_activated)
+        self.toml_button.clicked.connect(self.toml_requested)
+        self.task.edited.connect(self._on_edited)
+        self.training.edited.connect(self._on_edited)
+
+    @Slot(object)
+    def set_config(self, config: ExperimentConfig) -> None:
+        """Show ``config`` (from a preset, a run or the TOML editor) without emitting anything."""
+        self.config = config
+        self._loading = True
+        try:
+            self.name_label.setText(config.name)
+            self.task.load(config.task)
+            self.training.load(config)
+        finally:
+            self._loading = False
+        self._show_error("")
+
+    def current_config(self) -> ExperimentConfig:
+        """The form's contents as a validated config; raises ConfigError with one line."""
+        problem = self.task.table_error()
+        if problem:
+            raise ConfigError(f"task.params: {problem}")
+        data = self.config.model_dump(mode="json")
+        data["task"] = {**data["task"], **self.task.values()}
+        try:
+            model, training = self.training.values()
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
+        data["model"] = {**data["model"], **model}
+        data["training"] = {**data["training"], **training}
+        return from_dict(data)
+
+    def _show_error(self, message: str) -> None:
+        self.error = message
+        self.error_label.setText(message)
+        self.error_label.setVisible(bool(message))
+
+    @Slot()
+    def _on_edited(self) -> None:
+        if self._loading:
+            return
+        try:
+            config = self.current_config()
+        except ConfigError as err:
+            self._show_error(str(err))
+            return
+        self._show_error("")
+        if config != self.config:
+            self.config = config
+            self.config_edited.emit(config)
+
+    @Slot(int)
+    def _on_preset_activated(self, index: int) -> None:
+        name = self.preset.itemData(index)
+        self.preset.setCurrentIndex(0)  # the combo is a chooser, not a state
+        if name:
+            self.preset_chosen.emit(name)

@@ -1,0 +1,139 @@
+"""The task-distribution part of the experiment form: family, parameter ranges, inputs, K."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+
+from maml_gui.core.config import FAMILIES, TaskConfig
+from maml_gui.core.tasks import FAMILY_CLASSES
+from maml_gui.core.tasks.formula import describe_allowed
+from maml_gui.qt.panels.fields import choice_field, float_field, int_field, number_field, set_choice
+from maml_gui.qt.panels.range_table import ParameterRangeTable
+
+FAMILY_LABELS = {name: f"{name}: {cls.description}" for name, cls in FAMILY_CLASSES.items()}
+FAMILY_LABELS.update(formula="formula: your own expression", mixture="mixture of families (edit as TOML)")
+DEFAULT_MIXTURE = [{"family": "sinusoid", "weight": 0.5}, {"family": "linear", "weight": 0.5}]
+DEFAULT_FORMULA_RANGES = {"a": (0.5, 3.0), "b": (0.5, 1.5), "c": (0.0, 3.14159)}
+
+
+class TaskSection(QGroupBox):
+    """Emits ``edited`` after any committed change; :meth:`values` gives the ``task`` table."""
+
+    edited = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Tasks", parent)
+        self.family = choice_field(FAMILIES, "family", self, "the distribution tasks are drawn from")
+        for index, name in enumerate(FAMILIES):
+            self.family.setItemText(index, FAMILY_LABELS.get(name, name))
+        self.expression = QLineEdit(self)
+        self.expression.setObjectName("expression")
+        self.expression.setToolTip(describe_allowed())
+        self.ranges = ParameterRangeTable(self)
+        self.degree = int_field(TaskConfig, "degree", self)
+        self.components = QLabel(self)
+        self.components.setWordWrap(True)
+        self.x_low = number_field("x_low", -1e6, 1e6, self, "lowest input x", decimals=3, step=0.5)
+        self.x_high = number_field("x_high", -1e6, 1e6, self, "highest input x", decimals=3, step=0.5)
+        self.noise = float_field(TaskConfig, "noise_std", self, "Gaussian noise added to every y", decimals=4, step=0.05)
+        self.shots = int_field(TaskConfig, "shots", self)
+        self.queries = int_field(TaskConfig, "queries", self, "query points per task, scored after adaptation")
+        x_row = QHBoxLayout()
+        x_row.addWidget(self.x_low)
+        x_row.addWidget(QLabel("to", self))
+        x_row.addWidget(self.x_high)
+        self.form = QFormLayout(self)
+        self.form.addRow("Family", self.family)
+        self.form.addRow("Expression", self.expression)
+        self.form.addRow("Degree", self.degree)
+        self.form.addRow("Components", self.components)
+        self.form.addRow("Parameters", self.ranges)
+        self.form.addRow("Inputs x", x_row)
+        self.form.addRow("Noise std", self.noise)
+        self.form.addRow("Support points K", self.shots)
+        self.form.addRow("Query points", self.queries)
+        self._components: list[dict] = []
+        self.family.currentIndexChanged.connect(self._on_family_changed)
+        self.expression.editingFinished.connect(self._emit_edited)
+        self.ranges.ranges_edited.connect(self._emit_edited)
+        for box in (self.degree, self.x_low, self.x_high, self.noise, self.shots, self.queries):
+            box.valueChanged.connect(self._emit_edited)
+
+    # -- config <-> widgets -----------------------------------------------------------------------
+    def load(self, task: TaskConfig) -> None:
+        widgets = (self.family, self.expression, self.ranges, self.degree, self.x_low, self.x_high, self.noise,
+                   self.shots, self.queries)
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            set_choice(self.family, task.family)
+            self.expression.setText(task.expression)
+            self.ranges.set_ranges(self._ranges_for(task.family, task.params))
+            self.degree.setValue(task.degree)
+            self.x_low.setValue(task.x_range[0])
+            self.x_high.setValue(task.x_range[1])
+            self.noise.setValue(task.noise_std)
+            self.shots.setValue(task.shots)
+            self.queries.setValue(task.queries)
+            self._components = [c.model_dump(mode="json") for c in task.components]
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+        self._show_family_fields(task.family)
+
+    def values(self) -> dict:
+        family = self.family.currentData()
+        data = {
+            "family": family,
+            "params": {k: list(v) for k, v in self.ranges.ranges().items()} if family != "mixture" else {},
+            "x_range": [self.x_low.value(), self.x_high.value()],
+            "noise_std": self.noise.value(),
+            "shots": self.shots.value(),
+            "queries": self.queries.value(),
+            "degree": self.degree.value(),
+            "expression": self.expression.text().strip(),
+            "components": self._components if family == "mixture" else [],
+        }
+        return data
+
+    def table_error(self) -> str:
+        """A problem in the ranges table that ``values`` had to leave out, or ''."""
+        self.ranges.ranges()
+        return self.ranges.error
+
+    # -- family switching ---------------------------------------------------------------------------
+    def _ranges_for(self, family: str, params: dict) -> dict:
+        if family == "formula":
+            return {k: tuple(v) for k, v in params.items()}
+        if family == "mixture":
+            return {}
+        defaults = FAMILY_CLASSES[family].default_ranges
+        return {k: tuple(params.get(k, v)) for k, v in defaults.items()}
+
+    def _show_family_fields(self, family: str) -> None:
+        self.form.setRowVisible(self.expression, family == "formula")
+        self.form.setRowVisible(self.degree, family == "polynomial")
+        self.form.setRowVisible(self.components, family == "mixture")
+        self.form.setRowVisible(self.ranges, family != "mixture")
+        self.ranges.set_names_editable(family == "formula")
+        parts = [f"{c['family']} (weight {c.get('weight', 1.0):g})" for c in self._components]
+        self.components.setText(", ".join(parts) + " — change them in Edit as TOML" if parts else "none")
+
+    @Slot(int)
+    def _on_family_changed(self, _index: int) -> None:
+        family = self.family.currentData()
+        if family == "formula":
+            self.ranges.set_ranges(DEFAULT_FORMULA_RANGES)
+            if not self.expression.text().strip():
+                self.expression.setText("a * sin(b * x + c)")
+        else:
+            self.ranges.set_ranges(self._ranges_for(family, {}))
+        if family == "mixture" and not self._components:
+            self._components = [dict(c) for c in DEFAULT_MIXTURE]
+        self._show_family_fields(family)
+        self.edited.emit()
+
+    @Slot()
+    def _emit_edited(self) -> None:
+        self.edited.emit()

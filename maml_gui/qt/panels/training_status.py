@@ -1,0 +1,89 @@
+"""Training buttons and live numbers: progress, speed, time left, latest losses."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QProgressBar, QToolButton, QVBoxLayout, QWidget
+
+from maml_gui.core.training import Progress
+
+
+def format_duration(seconds: float) -> str:
+    """``75`` -> ``1:15``, ``3725`` -> ``1:02:05``; unknown (inf/NaN) -> ``–``."""
+    if not math.isfinite(seconds) or seconds < 0:
+        return "–"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_loss(value: float) -> str:
+    return f"{value:.4g}" if math.isfinite(value) else str(value)
+
+
+class TrainingStatusPanel(QWidget):
+    """Buttons for the window's training actions and the numbers of the latest report."""
+
+    def __init__(self, actions: list[QAction], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("training_status")
+        buttons = QHBoxLayout()
+        for action in actions:
+            button = QToolButton(self)
+            button.setDefaultAction(action)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setFormat("%v / %m")
+        self.progress_bar.setObjectName("training_progress")
+        self.speed, self.time, self.losses, self.validation, self.device = (
+            self._value_label(name) for name in ("speed", "time", "train_loss", "validation_loss", "device"))
+        form = QFormLayout()
+        form.addRow("Speed", self.speed)
+        form.addRow("Elapsed / left", self.time)
+        form.addRow("Train MSE", self.losses)
+        form.addRow("Validation MSE", self.validation)
+        form.addRow("Device", self.device)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress_bar)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        self.reset()
+
+    def _value_label(self, name: str) -> QLabel:
+        label = QLabel("–", self)
+        label.setObjectName(f"status_{name}")
+        return label
+
+    @Slot()
+    def reset(self, total: int = 1) -> None:
+        self.progress_bar.setRange(0, max(total, 1))
+        self.progress_bar.setValue(0)
+        for label in (self.speed, self.time, self.losses, self.validation, self.device):
+            label.setText("–")
+
+    def set_total(self, total: int) -> None:
+        self.progress_bar.setMaximum(max(total, 1))
+
+    def set_iteration(self, iteration: int) -> None:
+        self.progress_bar.setValue(min(iteration, self.progress_bar.maximum()))
+
+    @Slot(object)
+    def show_progress(self, progress: Progress) -> None:
+        self.progress_bar.setMaximum(max(progress.total, 1))
+        self.progress_bar.setValue(min(progress.iteration, progress.total))
+        self.speed.setText(f"{progress.its_per_s:,.0f} it/s · meta lr {progress.meta_lr:.3g}")
+        self.time.setText(f"{format_duration(progress.elapsed_s)} / {format_duration(progress.eta_s)}")
+        if progress.loss_after.size:
+            self.losses.setText(f"{format_loss(float(progress.loss_before[-1]))} before → "
+                                f"{format_loss(float(progress.loss_after[-1]))} after")
+        if progress.validation is not None:
+            v = progress.validation
+            self.validation.setText(f"{format_loss(v.loss_before)} → {format_loss(v.loss_after)} "
+                                    f"(iteration {v.iteration})")
+        self.device.setText(progress.device)

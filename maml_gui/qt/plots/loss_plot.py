@@ -1,0 +1,112 @@
+"""The meta-loss over training: query MSE before and after the inner steps.
+
+Raw training losses are drawn faintly under their moving average; validation losses (on the
+fixed validation tasks) are drawn with markers. Each curve is one persistent item updated
+with ``setData``; long curves are peak-downsampled and clipped to the view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QWidget
+
+from maml_gui.core.metrics import MetricsHistory
+from maml_gui.core.training import Progress
+from maml_gui.qt.plots.series import GrowingSeries, SmoothedSeries
+
+BEFORE_COLOR = (230, 126, 34)  # orange: the unadapted initialisation
+AFTER_COLOR = (41, 128, 185)  # blue: after the training inner steps
+RAW_ALPHA = 60
+
+
+def _pen(color, alpha: int = 255, dashed: bool = False):
+    pen = pg.mkPen((*color, alpha), width=1)
+    if dashed:
+        pen.setDashPattern([4, 3])
+    return pen
+
+
+class MetaLossPlot(pg.PlotWidget):
+    """Training and validation meta-loss against the meta-iteration."""
+
+    def __init__(self, parent: QWidget | None = None, log_scale: bool = True, smoothing_span: int = 50) -> None:
+        super().__init__(parent)
+        self.setObjectName("meta_loss_plot")
+        item = self.getPlotItem()
+        item.setLabel("bottom", "meta-iteration")
+        item.setLabel("left", "query MSE")
+        item.showGrid(x=True, y=True, alpha=0.2)
+        item.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 200))
+        item.setDownsampling(auto=True, mode="peak")
+        item.setClipToView(True)
+        self.raw_before, self.raw_after = GrowingSeries(), GrowingSeries()
+        self.smooth_before, self.smooth_after = SmoothedSeries(smoothing_span), SmoothedSeries(smoothing_span)
+        self.val_before, self.val_after = GrowingSeries(64), GrowingSeries(64)
+        self.raw_before_curve = item.plot(pen=_pen(BEFORE_COLOR, RAW_ALPHA))
+        self.raw_after_curve = item.plot(pen=_pen(AFTER_COLOR, RAW_ALPHA))
+        self.before_curve = item.plot(pen=_pen(BEFORE_COLOR), name="train, before")
+        self.after_curve = item.plot(pen=_pen(AFTER_COLOR), name="train, after")
+        self.val_before_curve = item.plot(pen=_pen(BEFORE_COLOR, dashed=True), symbol="o", symbolSize=5,
+                                          symbolBrush=BEFORE_COLOR, symbolPen=None, name="validation, before")
+        self.val_after_curve = item.plot(pen=_pen(AFTER_COLOR, dashed=True), symbol="o", symbolSize=5,
+                                         symbolBrush=AFTER_COLOR, symbolPen=None, name="validation, after")
+        self._pairs = (
+            (self.raw_before, self.raw_before_curve), (self.raw_after, self.raw_after_curve),
+            (self.smooth_before, self.before_curve), (self.smooth_after, self.after_curve),
+            (self.val_before, self.val_before_curve), (self.val_after, self.val_after_curve),
+        )
+        self.set_log_scale(log_scale)
+
+    # -- public API ----------------------------------------------------------------------------
+    def set_log_scale(self, enabled: bool) -> None:
+        self.log_scale = bool(enabled)
+        self.getPlotItem().setLogMode(y=self.log_scale)
+        self._redraw()
+
+    @Slot(object)
+    def reset(self, history: MetricsHistory | None = None) -> None:
+        """Forget every point; draw ``history`` (e.g. of an opened run) if given."""
+        for series, _ in self._pairs:
+            series.clear()
+        if history is not None and history.rows:
+            rows = np.asarray(history.rows, dtype=np.float64)
+            self._add_training(rows[:, 0], rows[:, 1], rows[:, 2])
+        if history is not None:
+            for record in history.validations:
+                self.val_before.extend([record.iteration], [record.loss_before])
+                self.val_after.extend([record.iteration], [record.loss_after])
+        self._redraw()
+        self.getPlotItem().enableAutoRange()
+
+    @Slot(object)
+    def add_progress(self, progress: Progress) -> None:
+        """Append one training report (every iteration since the last one)."""
+        if progress.iterations.size:
+            self._add_training(progress.iterations, progress.loss_before, progress.loss_after)
+        if progress.validation is not None:
+            record = progress.validation
+            self.val_before.extend([record.iteration], [record.loss_before])
+            self.val_after.extend([record.iteration], [record.loss_after])
+        self._redraw()
+
+    def point_count(self) -> int:
+        """Training iterations drawn (for tests and the status line)."""
+        return len(self.raw_after)
+
+    # -- drawing -------------------------------------------------------------------------------
+    def _add_training(self, iterations, before, after) -> None:
+        self.raw_before.extend(iterations, before)
+        self.raw_after.extend(iterations, after)
+        self.smooth_before.extend(iterations, before)
+        self.smooth_after.extend(iterations, after)
+
+    def _redraw(self) -> None:
+        for series, curve in self._pairs:
+            x, y = series.x, series.y
+            if self.log_scale:  # log of zero or a negative loss cannot be drawn
+                keep = y > 0
+                if not keep.all():
+                    x, y = x[keep], y[keep]
+            curve.setData(x, y)
