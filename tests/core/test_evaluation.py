@@ -91,3 +91,25 @@ def test_untrained_model_improves_with_adaptation():
     trainer = Trainer(config, threads=1)
     result = evaluate(trainer.snapshot(), build_family(config.task), tasks=50, shots=10, steps=(0, 10), lr=0.01)
     assert result.mse[1] < 0.8 * result.mse[0]
+
+
+@pytest.mark.parametrize("algorithm", ["maml", "anil", "metasgd"])
+def test_snapshot_adapt_shapes_and_zero_support_points(algorithm):
+    """The playground's entry point: [N], [N, 1] or [B, N, 1] inputs; no points = the unadapted model."""
+    config = from_dict({"model": {"hidden": [8, 8]},
+                        "training": {"algorithm": algorithm, "baseline": False, "device": "cpu"}})
+    snapshot = Trainer(config, threads=1).snapshot()
+    xq = torch.linspace(-5, 5, 11)
+    xs, ys = torch.tensor([-1.0, 0.5, 2.0]), torch.tensor([1.0, -2.0, 3.0])
+    steps = snapshot.adapt(xs, ys, xq, 3)
+    assert steps.shape == (4, 1, 11, 1)
+    assert torch.equal(steps[0], snapshot.predict(xq))
+    assert not torch.equal(steps[3], steps[0])
+    torch.testing.assert_close(snapshot.adapt(xs[:, None], ys[:, None], xq[:, None], 3), steps)
+    assert snapshot.adapt(torch.zeros(2, 3, 1), torch.ones(2, 3, 1), torch.zeros(2, 5, 1), 2).shape == (3, 2, 5, 1)
+    empty = snapshot.adapt(torch.zeros(0), torch.zeros(0), xq, 3)
+    assert empty.shape == (4, 1, 11, 1) and all(torch.equal(e, steps[0]) for e in empty)
+    # adapting moves the prediction toward the support targets
+    fit = snapshot.adapt(xs, ys, xs, 20, lr=0.05)
+    assert (fit[-1, 0, :, 0] - ys).square().mean() < (fit[0, 0, :, 0] - ys).square().mean()
+    assert snapshot.adapt_baseline(xs, ys, xq, 2, random_seed=1).shape == (3, 1, 11, 1)
