@@ -152,7 +152,8 @@ def sidecar_path(out: str | Path) -> Path:
 
 
 # -- writing ----------------------------------------------------------------------------------
-def _check_target(path: Path) -> None:
+def check_export_target(path: Path) -> None:
+    """Raise ExportError unless a file can be written at ``path`` (checked before any work)."""
     if path.is_dir():
         raise ExportError(f"cannot export to {path}: it is a folder; give a file name")
     parent = path.parent
@@ -201,7 +202,7 @@ def export_snapshot(snapshot: ModelSnapshot, fmt: str, out: str | Path,
     out = Path(out).expanduser()
     targets = [out, sidecar_path(out)] if fmt == "safetensors" else [out]
     for path in targets:
-        _check_target(path)
+        check_export_target(path)
     if fmt == "torchscript":
         files = {out: torchscript_bytes(snapshot, config)}
     elif fmt == "onnx":
