@@ -165,14 +165,28 @@ def check_export_target(path: Path) -> None:
         raise ExportError(f"cannot export to {path}: no permission to write in {parent}")
 
 
-def _write_files(files: dict[Path, bytes]) -> None:
-    """Write every file to a temporary name first, then rename them all; clean up on failure."""
+def _new_file_mode() -> int:
+    """What ``open()`` would give a new file (0o666 less the umask); mkstemp's files are 0o600."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_files_atomically(files: dict[Path, bytes]) -> None:
+    """Write every file to a temporary name first, then rename them all; clean up on failure.
+
+    Files get ordinary permissions (readable by others, as the umask allows): exports are
+    meant to be shared. Raises :class:`ExportError` with one line.
+    """
     pending: list[tuple[str, Path]] = []
     target = next(iter(files))
+    mode = _new_file_mode()
     try:
         for target, data in files.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             pending.append((tmp, target))
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, mode)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
@@ -213,7 +227,7 @@ def export_snapshot(snapshot: ModelSnapshot, fmt: str, out: str | Path,
     else:
         sidecar = json.dumps(safetensors_sidecar(snapshot, config), indent=2) + "\n"
         files = {out: snapshot_to_bytes(snapshot), sidecar_path(out): sidecar.encode("utf-8")}
-    _write_files(files)
+    write_files_atomically(files)
     return out
 
 

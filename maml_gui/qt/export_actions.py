@@ -19,8 +19,9 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
 from pyqtgraph.exporters import ImageExporter, SVGExporter
 
-from maml_gui.core.checkpoint import atomic_write
-from maml_gui.core.export import ONNX_MISSING, ExportError, check_export_target, export_snapshot, onnx_available
+from maml_gui.core.export import (
+    ONNX_MISSING, ExportError, check_export_target, export_snapshot, onnx_available, write_files_atomically,
+)
 
 NO_MODEL = "Train or open a run first"
 NO_METRICS = "No metrics yet: train or open a run first"
@@ -43,10 +44,7 @@ def export_plot_image(plot_widget, path: str | Path) -> Path:
     check_export_target(path)
     item = plot_widget.getPlotItem() if hasattr(plot_widget, "getPlotItem") else plot_widget
     payload = _svg_bytes(plot_widget, item) if suffix == ".svg" else _png_bytes(item)
-    try:
-        atomic_write(path, payload)
-    except OSError as err:
-        raise ExportError(f"cannot write {path}: {err.strerror or err}") from None
+    write_files_atomically({path: payload})
     return path
 
 
@@ -204,12 +202,9 @@ class ExportActions(QObject):
             return None
         try:
             check_export_target(path)
-            atomic_write(path, history.to_csv())
+            write_files_atomically({path: history.to_csv().encode("utf-8")})
         except ExportError as err:
             self.fail(str(err))
-            return None
-        except OSError as err:
-            self.fail(f"cannot write {path}: {err.strerror or err}")
             return None
         self.inform(f"Exported {len(history.rows)} rows of metrics to {path}")
         return path

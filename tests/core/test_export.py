@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -272,6 +273,16 @@ def test_unknown_format_is_refused(snapshots, tmp_path):
     with pytest.raises(ExportError, match="unknown export format 'pickle'"):
         export_snapshot(snapshots["maml"], "pickle", tmp_path / "m.pkl")
     assert _files_in(tmp_path) == []
+
+
+def test_exported_files_have_ordinary_permissions(snapshots, tmp_path):
+    umask = os.umask(0o022)
+    try:
+        out = export_snapshot(snapshots["maml"], "safetensors", tmp_path / "m.safetensors")
+    finally:
+        os.umask(umask)
+    for path in (out, sidecar_path(out)):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
 
 
 def test_a_failed_rename_leaves_no_temporary_file(snapshots, tmp_path, monkeypatch):
