@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 
 import pytest
 import torch
@@ -13,7 +14,7 @@ from maml_gui.core.checkpoint import (RunError, atomic_write, load_resume_state,
                                       save_run, save_trainer, snapshot_from_bytes, snapshot_tensors,
                                       snapshot_to_bytes)
 from maml_gui.core.config import from_dict
-from maml_gui.core.training import Trainer
+from maml_gui.core.training import Trainer, TrainingControl
 
 POINTS = [(0.5, 1.25), (-2.0, 0.1), (3.0, -4.0)]
 
@@ -127,6 +128,25 @@ def test_interrupted_and_resumed_run_equals_uninterrupted(tmp_path, algorithm, e
     assert_optimizer_states_equal(resumed.optimizer.state_dict(), straight.optimizer.state_dict())
     assert_optimizer_states_equal(resumed.baseline.optimizer.state_dict(), straight.baseline.optimizer.state_dict())
     assert torch.equal(resumed.task_generator.get_state(), straight.task_generator.get_state())
+    assert [r[:4] for r in resumed.history.rows] == [r[:4] for r in straight.history.rows]
+    assert resumed.history.validations == straight.history.validations
+
+
+def test_run_stopped_midway_and_resumed_equals_uninterrupted(tmp_path):
+    """As the GUI does: stop at an iteration that is no log, validation or autosave point, save, resume."""
+    config = config_for("metasgd", log_every=3)
+    straight = trained(config)
+    trainer, control = Trainer(config, threads=1), TrainingControl()
+    for progress in trainer.run(control=control, report_interval_s=0.0):
+        if progress.iteration == 17:
+            control.request_stop()
+    assert progress.stopped and trainer.iteration == 17
+    save_trainer(tmp_path / "run", trainer)
+    resumed, _ = resume_trainer(tmp_path / "run", threads=1)
+    for _ in resumed.run():
+        pass
+    assert_tensors_equal([p.detach() for p in resumed.learner.meta_parameters()],
+                         [p.detach() for p in straight.learner.meta_parameters()])
     assert [r[:4] for r in resumed.history.rows] == [r[:4] for r in straight.history.rows]
     assert resumed.history.validations == straight.history.validations
 
@@ -248,3 +268,13 @@ def test_resume_state_is_never_unpickled_beyond_tensors(tmp_path):
     assert "cannot be loaded safely" in one_line_run_error(lambda: load_resume_state(run_dir))
     (run_dir / "resume.pt").write_bytes(b"garbage")
     assert "resume.pt" in one_line_run_error(lambda: load_resume_state(run_dir))
+
+
+@pytest.mark.skipif(not hasattr(os, "fchmod"), reason="POSIX permissions")
+def test_atomic_write_gives_ordinary_file_permissions(tmp_path):
+    """Like open(): 0o666 less the umask, not mkstemp's owner-only 0o600."""
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    run_dir = save_trainer(tmp_path / "run", trained(config_for(), iterations=1), points=POINTS)
+    for file in run_dir.iterdir():
+        assert stat.S_IMODE(file.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode), file.name
