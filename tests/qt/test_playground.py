@@ -159,15 +159,19 @@ def test_right_click_on_point_removes_it_and_undo_restores(qtbot, playground):
 
 def test_delete_key_removes_the_selected_point(qtbot, playground):
     plot = playground.plot
+    playground.controls.steps_spin.setFocus()
     playground.set_points([(1.0, 2.0), (-1.0, -2.0), (3.0, 0.0)])
     click(qtbot, plot, data_to_pixel(plot, -1.0, -2.0))  # left click on a point selects it
     assert playground.selected_index == 1
     assert len(playground.points()) == 3, "clicking a point must not add one"
-    plot.setFocus()
+    assert plot.hasFocus()
     qtbot.keyClick(plot, Qt.Key.Key_Delete)
     assert playground.points() == [(1.0, 2.0), (3.0, 0.0)]
     playground.undo_stack.undo()
     assert playground.points() == [(1.0, 2.0), (-1.0, -2.0), (3.0, 0.0)]
+    playground.controls.lr_spin.setFocus()  # Backspace while typing a value edits the value
+    qtbot.keyClick(playground.controls.lr_spin, Qt.Key.Key_Backspace)
+    assert len(playground.points()) == 3
 
 
 def test_clear_points_is_one_undoable_step(qtbot, playground):
@@ -325,3 +329,21 @@ def test_shutdown_stops_the_thread_and_later_edits_are_ignored(qtbot, playground
     assert not runner.is_running()
     playground.set_points([(0.0, 1.0)])  # no crash, nothing computed
     playground.shutdown()  # twice is fine
+
+
+def test_set_family_fits_the_view_only_when_the_distribution_changes(qtbot, playground):
+    from maml_gui.core.tasks import LinearFamily
+
+    playground.set_family(SinusoidFamily(x_range=(-5.0, 5.0)), 5)
+    playground.plot.editor.translateBy(x=1.0)  # the user pans
+    panned = playground.plot.editor.viewRange()
+    playground.set_family(SinusoidFamily(x_range=(-5.0, 5.0)), 8)  # same distribution, other K
+    assert playground.plot.editor.viewRange() == panned
+    playground.set_family(LinearFamily(x_range=(0.0, 10.0)), 8)
+    (x0, x1), _ = playground.plot.editor.viewRange()
+    assert x0 == pytest.approx(-0.5) and x1 == pytest.approx(10.5)
+    playground.sample_task()
+    assert len(playground.points()) == 8
+    assert all(0.0 <= x <= 10.0 for x, _ in playground.points())
+    with pytest.raises(ValueError, match="shots"):
+        playground.set_family(SinusoidFamily(), 0)

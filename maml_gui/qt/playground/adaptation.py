@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 
+import torch
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from .prediction import AdaptationRequest, AdaptationResult, compute_adaptation
@@ -45,6 +46,9 @@ class AdaptationWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        # Playground tensors are tiny: one intra-op thread is fastest and leaves the cores to
+        # training. The setting is per thread (OpenMP), so training and the GUI keep theirs.
+        torch.set_num_threads(1)
         try:
             while True:
                 with self._condition:

@@ -1,4 +1,4 @@
-"""A y range that fits a task family's typical curves, for the playground's initial view."""
+"""The playground's initial view: the family's x range and a y range fitting its typical curves."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from maml_gui.core.tasks import TaskFamily
 
 SAMPLE_TASKS = 64
 FALLBACK_Y_RANGE = (-5.0, 5.0)
+X_PAD = 0.05
+Y_PAD = 0.1
 
 
 def typical_y_range(family: TaskFamily, tasks: int = SAMPLE_TASKS) -> tuple[float, float]:
@@ -23,5 +25,12 @@ def typical_y_range(family: TaskFamily, tasks: int = SAMPLE_TASKS) -> tuple[floa
         return FALLBACK_Y_RANGE
     if not high > low:
         low, high = low - 1.0, high + 1.0
-    pad = 0.1 * (high - low)
-    return float(low - pad), float(high + pad)
+    pad = Y_PAD * (high - low)
+    return round(float(low - pad), 6), round(float(high + pad), 6)
+
+
+def typical_view(family: TaskFamily) -> tuple[tuple[float, float], tuple[float, float]]:
+    """((x0, x1), (y0, y1)): the family's x range padded by 5%, and :func:`typical_y_range`."""
+    low, high = family.x_range
+    pad = X_PAD * (high - low)
+    return (low - pad, high + pad), typical_y_range(family)

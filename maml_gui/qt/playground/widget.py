@@ -25,7 +25,7 @@ from .controls import PlaygroundControls
 from .plot import PlaygroundPlot
 from .points import PointListModel, as_point
 from .prediction import AdaptationRequest, AdaptationResult
-from .view_range import typical_y_range
+from .view_range import typical_view
 
 NO_SNAPSHOT_HINT = "Train or open a run to see the meta-learned model adapt."
 EDIT_HINT = "Click: add a point · drag a point: move it · right-click or Delete: remove · drag elsewhere: pan"
@@ -48,6 +48,7 @@ class PlaygroundWidget(QWidget):
         self._snapshot: ModelSnapshot | None = None
         self._task: TaskBatch | None = None
         self._family: TaskFamily | None = None
+        self._family_view: tuple | None = None
         self._shots = 1
         self._selected: int | None = None
         self._loading = False
@@ -76,7 +77,7 @@ class PlaygroundWidget(QWidget):
         self.controls.clearRequested.connect(self.clear_points)
         self._runner.resultReady.connect(self._on_result)
         for key in (QKeySequence(QKeySequence.StandardKey.Delete), QKeySequence(Qt.Key.Key_Backspace)):
-            shortcut = QShortcut(key, self)
+            shortcut = QShortcut(key, self.plot)  # only while the plot has focus: not in the lr box
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.remove_selected_point)
 
@@ -92,17 +93,20 @@ class PlaygroundWidget(QWidget):
         self._request_adaptation()
 
     def set_family(self, family: TaskFamily, shots: int) -> None:
-        """The distribution that Sample task draws from, and K support points per task."""
+        """The distribution that Sample task draws from, and K support points per task.
+
+        The view moves to fit the family's typical curves only when that fit changes, so a
+        config edit that keeps the distribution keeps the user's pan and zoom.
+        """
         if shots < 1:
             raise ValueError(f"shots must be >= 1, got {shots}")
-        new_range = self._family is None or tuple(family.x_range) != tuple(self._family.x_range)
         self._family, self._shots = family, int(shots)
-        if new_range:
-            low, high = family.x_range
-            pad = 0.05 * (high - low)
-            self.plot.setXRange(low - pad, high + pad, padding=0)
-            self.plot.setYRange(*typical_y_range(family), padding=0)
-            self._request_adaptation()
+        view = typical_view(family)
+        if view != self._family_view:
+            self._family_view = view
+            (x0, x1), (y0, y1) = view
+            self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+            self._request_adaptation()  # the curves' x grid follows the family's x range
 
     def points(self) -> list[tuple[float, float]]:
         return self.model.points()
@@ -175,7 +179,8 @@ class PlaygroundWidget(QWidget):
         if not 0 <= index < len(self.model):
             return
         if (x0, y0) == (x1, y1):
-            self.model.move(index, (x0, y0))
+            if self.model[index] != (x0, y0):
+                self.model.move(index, (x0, y0))  # dragged away and back: no command
             return
         self.undo_stack.push(MovePointCommand(self.model, index, (x0, y0), (x1, y1)))
         self._select(index)
@@ -183,6 +188,8 @@ class PlaygroundWidget(QWidget):
     # -- state changes ----------------------------------------------------------------------
     def _select(self, index: int | None) -> None:
         self._selected = index
+        if index is not None:
+            self.plot.setFocus(Qt.FocusReason.MouseFocusReason)  # so Delete acts on this point
         self.plot.show_points(self.model.points(), self._selected)
 
     def _set_task(self, task: TaskBatch | None) -> None:
