@@ -77,6 +77,19 @@ def test_maml_matches_reference(activation, steps):
     torch.testing.assert_close(losses.after, after)
 
 
+@pytest.mark.parametrize("algorithm", ["maml", "anil"])
+@pytest.mark.parametrize("hidden", [(7,), (6, 5, 4)], ids=["one-hidden", "three-hidden"])
+def test_other_depths_match_reference(algorithm, hidden):
+    spec = MLPSpec(hidden=hidden, activation="silu")
+    learner = make_learner(spec, algorithm=algorithm, inner_lr=0.1, inner_steps=2)
+    batch = make_batch()
+    leaves = leaves_of(learner)
+    grads, _ = engine_gradient(learner, batch)
+    expected = ref.reference_meta_gradient(spec, leaves, batch, 2, ref.constant_rate(0.1),
+                                           head_only=algorithm == "anil")
+    assert_gradients_close(grads, expected)
+
+
 @pytest.mark.parametrize("steps", [1, 3])
 def test_fomaml_matches_first_order_reference(steps):
     learner = make_learner(SPEC_TANH, algorithm="fomaml", inner_lr=0.05, inner_steps=steps)
