@@ -14,7 +14,7 @@ from .prediction import AdaptationResult
 from .viewbox import PointEditViewBox
 
 TRUE_CURVE_COLOR = (150, 150, 150)
-BASELINE_COLOR = (255, 140, 0)
+BASELINE_COLOR = (60, 200, 120)  # apart from the step ramp's purple..yellow
 POINT_BRUSH = (255, 255, 255)
 POINT_PEN = (20, 20, 20)
 SELECTED_COLOR = (0, 200, 255)
@@ -49,7 +49,9 @@ class PlaygroundPlot(pg.PlotWidget):
         item.setLabel("bottom", "x")
         item.setLabel("left", "y")
         item.setMenuEnabled(True)
-        self.legend = item.addLegend(offset=(10, 10), labelTextSize="8pt")
+        legend_brush = pg.mkColor(pg.getConfigOption("background"))
+        legend_brush.setAlpha(170)  # curves under the legend stay visible, its text readable
+        self.legend = item.addLegend(offset=(10, 10), labelTextSize="8pt", brush=pg.mkBrush(legend_brush))
         self.true_curve = pg.PlotDataItem(pen=pg.mkPen(TRUE_CURVE_COLOR, width=1, style=Qt.PenStyle.DashLine))
         self.baseline_curve = pg.PlotDataItem(
             pen=pg.mkPen(BASELINE_COLOR, width=1, style=Qt.PenStyle.DashDotLine))
@@ -115,7 +117,7 @@ class PlaygroundPlot(pg.PlotWidget):
         if entries == self._legend_entries:
             return
         self.legend.clear()
-        self.legend.setColumnCount(2 if len(entries) > 8 else 1)
+        self.legend.setColumnCount(2 if len(entries) > 5 else 1)
         for curve, name in entries:
             self.legend.addItem(curve, name)
         self._legend_entries = entries
