@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 from .. import __version__
-from .checkpoint import RunError, load_run, snapshot_tensors, snapshot_to_bytes
+from .checkpoint import NEW_FILE_MODE, RunError, load_run, snapshot_tensors, snapshot_to_bytes
 from .config import ExperimentConfig
 from .export_torchscript import script_snapshot
 from .models import build_torch_module
@@ -165,13 +165,6 @@ def check_export_target(path: Path) -> None:
         raise ExportError(f"cannot export to {path}: no permission to write in {parent}")
 
 
-def _new_file_mode() -> int:
-    """What ``open()`` would give a new file (0o666 less the umask); mkstemp's files are 0o600."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def write_files_atomically(files: dict[Path, bytes]) -> None:
     """Write every file to a temporary name first, then rename them all; clean up on failure.
 
@@ -180,7 +173,7 @@ def write_files_atomically(files: dict[Path, bytes]) -> None:
     """
     pending: list[tuple[str, Path]] = []
     target = next(iter(files))
-    mode = _new_file_mode()
+    mode = NEW_FILE_MODE
     try:
         for target, data in files.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
