@@ -347,3 +347,25 @@ def test_set_family_fits_the_view_only_when_the_distribution_changes(qtbot, play
     assert all(0.0 <= x <= 10.0 for x, _ in playground.points())
     with pytest.raises(ValueError, match="shots"):
         playground.set_family(SinusoidFamily(), 0)
+
+
+def test_editing_does_not_drain_references_to_none_or_true(qtbot, playground, snapshot):
+    """PySide6 6.12.0 on Python < 3.12 (where None/True are not immortal) drops one reference
+    to None on most void Qt calls and one to True on every Signal.emit(); a playground drag
+    then aborts the app with 'deallocating None' within seconds."""
+    import sys
+
+    playground.set_snapshot(snapshot)
+    playground.set_points([(0.0, 0.0), (1.0, 1.0)])
+    wait_for_idle(qtbot, playground)
+    edits = 20
+    none_before, true_before = sys.getrefcount(None), sys.getrefcount(True)
+    for i in range(edits):
+        playground.model.move(0, (0.1 * i, 0.0))
+        wait_for_idle(qtbot, playground)
+    none_lost = (none_before - sys.getrefcount(None)) / edits
+    true_lost = (true_before - sys.getrefcount(True)) / edits
+    assert none_lost < 20 and true_lost < 5, (
+        f"each playground edit drops ~{none_lost:.0f} references to None and ~{true_lost:.0f} to True: "
+        "this Qt binding has a reference-count bug (PySide6 6.12.0 on Python < 3.12) and the app will "
+        "abort after a few hundred edits; install another PySide6 (6.11.3 works) or use Python >= 3.12")
