@@ -71,6 +71,8 @@ class TrainingConfig(_Strict):
     inner_steps: int = Field(1, ge=1, le=100)
     meta_lr: float = Field(1e-3, gt=0, le=100)
     meta_optimizer: Literal["adam", "sgd"] = "adam"
+    rates_meta_lr: float | None = Field(
+        None, gt=0, le=100, description="meta lr of learned inner rates (Meta-SGD, LSLR); default meta_lr × inner_lr")
     meta_lr_schedule: Literal["constant", "cosine", "linear"] = "constant"
     min_meta_lr: float = Field(0.0, ge=0)
     meta_batch: int = Field(25, ge=1, le=4096)

@@ -91,7 +91,7 @@ class Trainer:
         init_generator = torch.Generator().manual_seed(t.seed)
         self.learner = build_learner(self.spec, t, init_generator, self.device)
         optimizer_cls = torch.optim.Adam if t.meta_optimizer == "adam" else torch.optim.SGD
-        self.optimizer = optimizer_cls(self.learner.meta_parameters(), lr=t.meta_lr)
+        self.optimizer = optimizer_cls(self._parameter_groups(), lr=t.meta_lr)
         self.baseline = PretrainedBaseline(self.spec, t.baseline_lr, init_generator, self.device) if t.baseline else None
         self.task_generator = torch.Generator(device=self.device).manual_seed(t.seed + 1)
         validation_generator = torch.Generator(device=self.device).manual_seed(t.seed + 2)
@@ -100,6 +100,23 @@ class Trainer:
         self.iteration = 0
         self.elapsed_s = 0.0
         self.history = MetricsHistory()
+
+    def _parameter_groups(self) -> list[dict]:
+        """Weights at the meta lr; learned inner rates (Meta-SGD, LSLR) at ``lr_scale`` times it.
+
+        The rates start near ``inner_lr`` (e.g. 0.01), so Adam's absolute steps of about the
+        meta lr would change them by 10% an iteration and soon diverge the inner loop; by
+        default their steps are scaled by ``inner_lr``, i.e. relative steps like the weights'.
+        """
+        t = self.config.training
+        weights = list(self.learner.params)
+        ids = {id(p) for p in weights}
+        rates = [p for p in self.learner.meta_parameters() if id(p) not in ids]
+        groups = [{"params": weights, "lr_scale": 1.0}]
+        if rates:
+            scale = t.rates_meta_lr / t.meta_lr if t.rates_meta_lr is not None else t.inner_lr
+            groups.append({"params": rates, "lr_scale": scale})
+        return groups
 
     # -- schedule -------------------------------------------------------------------------
     def meta_lr_at(self, iteration: int) -> float:
@@ -118,7 +135,7 @@ class Trainer:
         batch = self.family.sample(c.training.meta_batch, c.task.shots, c.task.queries, self.task_generator, self.device)
         lr = self.meta_lr_at(self.iteration)
         for group in self.optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group["lr_scale"]
         self.optimizer.zero_grad(set_to_none=True)
         try:
             losses = self.learner.meta_step(batch, self.iteration)
