@@ -155,14 +155,16 @@ def _train(args) -> int:
     save = lambda t: checkpoint.save_trainer(out, t)  # noqa: E731
     save(trainer)
     bar = _progress_bar(trainer, target, args.quiet)
+    postfix: dict[str, str] = {}
     try:
         for progress in trainer.run(iterations=target, checkpoint=save, report_interval_s=0.2):
             if bar is not None:
-                bar.update(progress.iteration - bar.n)
-                postfix = {"loss": f"{progress.loss_after[-1]:.3f}" if len(progress.loss_after) else "-"}
+                if len(progress.loss_after):
+                    postfix["loss"] = f"{progress.loss_after.mean():.3f}"
                 if progress.validation is not None:
                     postfix["val"] = f"{progress.validation.loss_after:.3f}"
                 bar.set_postfix(postfix, refresh=False)
+                bar.update(progress.iteration - bar.n)
     except TrainingError as err:
         save(trainer)
         _close(bar)
