@@ -64,6 +64,7 @@ def run_app(run: str | None = None, argv: list[str] | None = None) -> int:
     previous_hook, sys.excepthook = sys.excepthook, _report_uncaught
     try:
         window = create_window(run)
+        app.aboutToQuit.connect(window.shutdown)  # quitting without closing the window
         window.show()
         return app.exec()
     finally:

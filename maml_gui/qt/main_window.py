@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         self.window_actions.loss_log_scale.setChecked(self.loss_plot.log_scale)
         self._connect()
         self.session.points_provider = self.playground.points
+        self._shut_down = False
         self._show_config(self.session.config)
         self._update_actions()
         self._restore_layout()
@@ -302,12 +303,21 @@ class MainWindow(QMainWindow):
                     answer == QMessageBox.StandardButton.Save and not self.save_run()):
                 event.ignore()
                 return
-        if not self.session.stop_and_wait(discard=True):
+        if not self.shutdown():
             self.show_error("training did not stop in time; close again to retry")
             event.ignore()
             return
-        self.playground.shutdown()
-        self.settings.set(keys.WINDOW_GEOMETRY, self.saveGeometry())
-        self.settings.set(keys.WINDOW_STATE, self.saveState())
-        self.settings.sync()
         event.accept()
+
+    @Slot()
+    def shutdown(self) -> bool:
+        """Stop every thread and save the layout; also run when the app quits without a close."""
+        if not self.session.stop_and_wait(discard=True):
+            return False
+        if not self._shut_down:
+            self._shut_down = True
+            self.playground.shutdown()
+            self.settings.set(keys.WINDOW_GEOMETRY, self.saveGeometry())
+            self.settings.set(keys.WINDOW_STATE, self.saveState())
+            self.settings.sync()
+        return True

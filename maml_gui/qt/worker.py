@@ -60,6 +60,8 @@ class TrainingWorker(QObject):
 
     def _autosave(self, trainer: Trainer) -> None:
         """Checkpoint callback, called by the training loop in this thread."""
+        if self.autosave_dir is None:  # switched off by an earlier failure
+            return
         try:
             save_trainer(self.autosave_dir, trainer)
         except (OSError, RunError) as err:

@@ -13,6 +13,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QPus
 Ranges = dict[str, tuple[float, float]]
 
 
+def format_bound(value: float) -> str:
+    """Shortest text that reads back as the same float (``0.1``, ``3.141592653589793``)."""
+    return repr(float(value))
+
+
 class ParameterRangeTable(QWidget):
     """Edits ``{name: (low, high)}``; ``ranges_edited`` fires after each committed cell edit."""
 
@@ -76,8 +81,8 @@ class ParameterRangeTable(QWidget):
         name_item = QTableWidgetItem(name)
         self._set_name_flags(name_item)
         self.table.setItem(row, 0, name_item)
-        self.table.setItem(row, 1, QTableWidgetItem(f"{low:g}"))
-        self.table.setItem(row, 2, QTableWidgetItem(f"{high:g}"))
+        self.table.setItem(row, 1, QTableWidgetItem(format_bound(low)))
+        self.table.setItem(row, 2, QTableWidgetItem(format_bound(high)))
 
     def ranges(self) -> Ranges:
         """The table's ranges; rows that do not parse are left out and described in ``error``."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
@@ -14,7 +16,7 @@ from maml_gui.qt.panels.range_table import ParameterRangeTable
 FAMILY_LABELS = {name: f"{name}: {cls.description}" for name, cls in FAMILY_CLASSES.items()}
 FAMILY_LABELS.update(formula="formula: your own expression", mixture="mixture of families (edit as TOML)")
 DEFAULT_MIXTURE = [{"family": "sinusoid", "weight": 0.5}, {"family": "linear", "weight": 0.5}]
-DEFAULT_FORMULA_RANGES = {"a": (0.5, 3.0), "b": (0.5, 1.5), "c": (0.0, 3.14159)}
+DEFAULT_FORMULA_RANGES = {"a": (0.5, 3.0), "b": (0.5, 1.5), "c": (0.0, math.pi)}
 
 
 class TaskSection(QGroupBox):
@@ -54,6 +56,7 @@ class TaskSection(QGroupBox):
         self.form.addRow("Support points K", self.shots)
         self.form.addRow("Query points", self.queries)
         self._components: list[dict] = []
+        self._explicit: set[str] = set()  # parameters the loaded config named itself
         self.family.currentIndexChanged.connect(self._on_family_changed)
         self.expression.editingFinished.connect(self._emit_edited)
         self.ranges.ranges_edited.connect(self._emit_edited)
@@ -77,6 +80,7 @@ class TaskSection(QGroupBox):
             self.shots.setValue(task.shots)
             self.queries.setValue(task.queries)
             self._components = [c.model_dump(mode="json") for c in task.components]
+            self._explicit = set(task.params)
         finally:
             for widget in widgets:
                 widget.blockSignals(False)
@@ -86,7 +90,7 @@ class TaskSection(QGroupBox):
         family = self.family.currentData()
         data = {
             "family": family,
-            "params": {k: list(v) for k, v in self.ranges.ranges().items()} if family != "mixture" else {},
+            "params": self._params(family),
             "x_range": [self.x_low.value(), self.x_high.value()],
             "noise_std": self.noise.value(),
             "shots": self.shots.value(),
@@ -96,6 +100,15 @@ class TaskSection(QGroupBox):
             "components": self._components if family == "mixture" else [],
         }
         return data
+
+    def _params(self, family: str) -> dict:
+        """The table's ranges, leaving out built-in defaults the loaded config did not spell out,
+        so that loading and saving a config changes nothing."""
+        if family == "mixture":
+            return {}
+        defaults = FAMILY_CLASSES[family].default_ranges if family in FAMILY_CLASSES else {}
+        return {name: list(bounds) for name, bounds in self.ranges.ranges().items()
+                if name in self._explicit or tuple(defaults.get(name, ())) != tuple(bounds)}
 
     def table_error(self) -> str:
         """A problem in the ranges table that ``values`` had to leave out, or ''."""
@@ -123,6 +136,7 @@ class TaskSection(QGroupBox):
     @Slot(int)
     def _on_family_changed(self, _index: int) -> None:
         family = self.family.currentData()
+        self._explicit = set()
         if family == "formula":
             self.ranges.set_ranges(DEFAULT_FORMULA_RANGES)
             if not self.expression.text().strip():
