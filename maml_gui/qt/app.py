@@ -49,7 +49,7 @@ def create_window(run: str | None = None) -> MainWindow:
     """The main window with ``run`` opened, or the last preset used."""
     window = MainWindow()
     if run is not None:
-        window.open_run(Path(run))
+        window.files.open_run(Path(run))
     else:
         name = window.settings.get(keys.LAST_PRESET)
         window.load_preset(name if name in preset_names() else keys.LAST_PRESET.default)

@@ -8,23 +8,25 @@ Dialogs go through small ``ask_*`` methods so tests can answer them.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from maml_gui import __version__
-from maml_gui.core.checkpoint import atomic_write
-from maml_gui.core.config import ConfigError, ExperimentConfig, load_config
+from maml_gui.core.config import ExperimentConfig
+from maml_gui.core.metrics import MetricsHistory
+from maml_gui.core.snapshot import ModelSnapshot
 from maml_gui.core.tasks import build_family
 from maml_gui.qt import settings as keys
 from maml_gui.qt.actions import create_actions
+from maml_gui.qt.export_actions import install_export_actions
 from maml_gui.qt.menus import build_menus
 from maml_gui.qt.panels.config_panel import ConfigPanel
 from maml_gui.qt.panels.training_status import TrainingStatusPanel
 from maml_gui.qt.playground import PlaygroundWidget
 from maml_gui.qt.plots import AdaptationCurvePlot, MetaLossPlot
+from maml_gui.qt.run_files import RunFileCommands
 from maml_gui.qt.session import ExperimentSession, TrainingState
 from maml_gui.qt.settings import AppSettings
 from maml_gui.qt.toml_dialog import ConfigTomlDialog
@@ -39,6 +41,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         self.session = ExperimentSession(parent=self)
         self.window_actions = create_actions(self)
+        self.files = RunFileCommands(self)
         self.playground = PlaygroundWidget(self)
         self.setCentralWidget(self.playground)
         self.config_panel = ConfigPanel(self)
@@ -55,7 +58,9 @@ class MainWindow(QMainWindow):
         }
         self.state_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.state_label)
-        self.recent_menu = build_menus(self, self.window_actions, self.playground.undo_stack, self.docks)
+        self.recent_menu, self.export_menu = build_menus(self, self.window_actions, self.playground.undo_stack,
+                                                         self.docks)
+        install_export_actions(self)  # File > Export: model, metrics, plot images
         self.window_actions.loss_log_scale.setChecked(self.loss_plot.log_scale)
         self._connect()
         self.session.points_provider = self.playground.points
@@ -73,11 +78,12 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         a, s = self.window_actions, self.session
-        a.open_run.triggered.connect(self.open_run_dialog)
-        a.save_run.triggered.connect(self.save_run)
-        a.save_run_as.triggered.connect(self.save_run_as)
-        a.import_config.triggered.connect(self.import_config)
-        a.export_config.triggered.connect(self.export_config)
+        f = self.files
+        a.open_run.triggered.connect(f.open_run_dialog)
+        a.save_run.triggered.connect(f.save_run)
+        a.save_run_as.triggered.connect(f.save_run_as)
+        a.import_config.triggered.connect(f.import_config)
+        a.export_config.triggered.connect(f.export_config)
         a.quit.triggered.connect(self.close)
         a.edit_toml.triggered.connect(self.edit_toml)
         a.start.triggered.connect(self.start_training)
@@ -105,19 +111,6 @@ class MainWindow(QMainWindow):
         s.error.connect(self.show_error)
 
     # -- dialogs (replaced in tests) --------------------------------------------------------------
-    def ask_directory(self, title: str) -> str:
-        path = QFileDialog.getExistingDirectory(self, title, self.settings.start_directory())
-        if path:
-            self.settings.remember_directory(path)
-        return path
-
-    def ask_file(self, title: str, save: bool) -> str:
-        ask = QFileDialog.getSaveFileName if save else QFileDialog.getOpenFileName
-        path, _ = ask(self, title, self.settings.start_directory(), "TOML config (*.toml);;All files (*)")
-        if path:
-            self.settings.remember_directory(path)
-        return path
-
     def ask_save_before_closing(self) -> QMessageBox.StandardButton:
         buttons = QMessageBox.StandardButton
         return QMessageBox.question(
@@ -144,65 +137,24 @@ class MainWindow(QMainWindow):
     def start_training(self) -> None:
         self.session.start_training()
 
-    @Slot(QAction)
-    def open_recent(self, action: QAction) -> None:
-        path = action.data()
-        if path:
-            self.open_run(path)
-
-    @Slot()
-    def open_run_dialog(self) -> None:
-        path = self.ask_directory("Open a run directory")
-        if path:
-            self.open_run(path)
-
-    def open_run(self, path: str | Path) -> bool:
-        if not self.session.open_run(path):
-            self.settings.forget_recent_run(path)
-            return False
-        return True
-
-    @Slot()
-    def save_run(self) -> bool:
-        if self.session.run_path is None:
-            return self.save_run_as()
-        return self.session.save_run()
-
-    @Slot()
-    def save_run_as(self) -> bool:
-        path = self.ask_directory("Save the run in a folder (empty, or an earlier run)")
-        return bool(path) and self.session.save_run(path)
-
-    @Slot()
-    def import_config(self) -> None:
-        path = self.ask_file("Import an experiment config", save=False)
-        if not path:
-            return
-        try:
-            config = load_config(path)
-        except ConfigError as err:
-            self.show_error(str(err))
-            return
-        self.session.new_experiment(config)
-        self._show_message(f"imported {path}")
-
-    @Slot()
-    def export_config(self) -> None:
-        path = self.ask_file("Export the experiment config", save=True)
-        if not path:
-            return
-        try:
-            atomic_write(Path(path), self.session.config.to_toml())
-        except OSError as err:
-            self.show_error(f"cannot write {path}: {err}")
-            return
-        self._show_message(f"wrote {path}")
-
     @Slot()
     def edit_toml(self) -> None:
         dialog = ConfigTomlDialog(self.session.config, self)
         if dialog.exec() and dialog.config is not None:
             self.session.set_config(dialog.config)
+
+    # -- what File > Export reads (see maml_gui.qt.export_actions) --------------------------------
+    def current_snapshot(self) -> ModelSnapshot | None:
+        return self.session.snapshot
+
+    def current_config(self) -> ExperimentConfig:
+        return self.session.model_config or self.session.config
+
+    def current_history(self) -> MetricsHistory | None:
+        return self.session.history()
+
+    def current_run_dir(self) -> str | None:
+        return str(self.session.run_path) if self.session.run_path is not None else None
 
     # -- session -> widgets -------------------------------------------------------------------------
     @Slot(object)
@@ -300,7 +252,7 @@ class MainWindow(QMainWindow):
         if self.session.unsaved and self.settings.get(keys.CONFIRM_DISCARD):
             answer = self.ask_save_before_closing()
             if answer == QMessageBox.StandardButton.Cancel or (
-                    answer == QMessageBox.StandardButton.Save and not self.save_run()):
+                    answer == QMessageBox.StandardButton.Save and not self.files.save_run()):
                 event.ignore()
                 return
         if not self.shutdown():

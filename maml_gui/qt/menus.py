@@ -20,7 +20,7 @@ class RecentRunsMenu(QMenu):
         self.setObjectName("recent_runs_menu")
         self._window = window
         self.aboutToShow.connect(self.rebuild)
-        self.triggered.connect(window.open_recent)
+        self.triggered.connect(window.files.open_recent)
 
     @Slot()
     def rebuild(self) -> None:
@@ -52,7 +52,8 @@ class PresetMenu(QMenu):
 
 
 def build_menus(window: QMainWindow, a: WindowActions, undo_stack: QUndoStack,
-                docks: dict[str, QDockWidget]) -> RecentRunsMenu:
+                docks: dict[str, QDockWidget]) -> tuple[RecentRunsMenu, QMenu]:
+    """Menus and toolbar; returns the recent-runs menu and the (empty) export menu."""
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     file_menu.addMenu(PresetMenu(window, file_menu))
@@ -61,6 +62,8 @@ def build_menus(window: QMainWindow, a: WindowActions, undo_stack: QUndoStack,
     file_menu.addMenu(recent)
     file_menu.addAction(a.save_run)
     file_menu.addAction(a.save_run_as)
+    export_menu = file_menu.addMenu("E&xport")
+    export_menu.setObjectName("export_menu")
     file_menu.addSeparator()
     file_menu.addAction(a.import_config)
     file_menu.addAction(a.export_config)
@@ -96,4 +99,4 @@ def build_menus(window: QMainWindow, a: WindowActions, undo_stack: QUndoStack,
         toolbar.addAction(action)
     toolbar.addSeparator()
     toolbar.addAction(a.save_run)
-    return recent
+    return recent, export_menu

@@ -235,6 +235,10 @@ class ExperimentSession(QObject):
             self.snapshot = self.trainer.snapshot()
             self.snapshot_changed.emit(self.snapshot)
 
+    def history(self) -> MetricsHistory | None:
+        """The metrics of the current model (the trainer's, or the opened run's)."""
+        return self.trainer.history if self.trainer is not None else self._opened_history
+
     # -- run directories ------------------------------------------------------------------------
     def points(self) -> Points:
         return list(self.points_provider()) if self.points_provider is not None else []

@@ -79,7 +79,7 @@ def test_save_as_writes_the_run_with_the_drawn_points(qtbot, window, tmp_path):
     window.window_actions.start.trigger()
     wait_idle(qtbot, window)
     window.playground.set_points([(0.0, 1.0), (1.0, -1.0)])
-    window.ask_directory = lambda title: str(tmp_path / "run")
+    window.files.ask_directory = lambda title: str(tmp_path / "run")
     window.window_actions.save_run.trigger()  # no folder yet: asks for one
     run = load_run(tmp_path / "run")
     assert run.iteration == 40 and run.points == [(0.0, 1.0), (1.0, -1.0)]
@@ -96,7 +96,7 @@ def test_opening_a_run_restores_config_curves_and_points(qtbot, window, tmp_path
     other.settings.set(keys.CONFIRM_DISCARD, False)
     qtbot.addWidget(other)
     try:
-        other.ask_directory = lambda title: str(tmp_path / "run")
+        other.files.ask_directory = lambda title: str(tmp_path / "run")
         other.window_actions.open_run.trigger()
         assert other.config_panel.current_config() == window.session.config
         assert other.loss_plot.point_count() == 40
@@ -158,7 +158,7 @@ def test_layout_and_log_scale_are_remembered(qtbot, window):
 
 def test_config_import_and_export(window, tmp_path, warnings):
     target = tmp_path / "exp.toml"
-    window.ask_file = lambda title, save: str(target)
+    window.files.ask_file = lambda title, save: str(target)
     window.window_actions.export_config.trigger()
     assert load_config(target) == window.session.config
     target.write_text(tiny_config(iterations=77).to_toml())
@@ -172,7 +172,7 @@ def test_config_import_and_export(window, tmp_path, warnings):
 
 
 def test_errors_reach_the_user(window, warnings, tmp_path):
-    window.open_run(tmp_path / "nothing-here")
+    window.files.open_run(tmp_path / "nothing-here")
     assert warnings and "not a directory" in warnings[-1]
     assert "not a directory" in window.statusBar().currentMessage()
 
@@ -187,3 +187,21 @@ def test_recent_runs_menu_opens_a_run(qtbot, window, tmp_path):
     assert entry.data() == str((tmp_path / "run").resolve())
     entry.trigger()
     assert window.session.iteration == 40 and window.session.run_path is not None
+
+
+def test_export_menu_writes_the_trained_model_and_metrics(qtbot, window, tmp_path, monkeypatch):
+    exports = window.export_actions
+    told = []
+    monkeypatch.setattr(exports, "inform", told.append)
+    assert exports.export_model_as("torchscript") is None and told[-1].startswith("Train or open a run")
+    window.window_actions.start.trigger()
+    wait_idle(qtbot, window)
+    monkeypatch.setattr(exports, "ask_save_path", lambda title, name, file_filter, suffix: tmp_path / f"m{suffix}")
+    written = exports.export_model_as("safetensors")
+    assert written == tmp_path / "m.safetensors" and written.is_file()
+    assert (tmp_path / "m.safetensors.json").is_file()
+    assert "iteration 40" in told[-1]
+    monkeypatch.setattr(exports, "ask_save_path", lambda title, name, file_filter, suffix: tmp_path / "metrics.csv")
+    assert exports.export_metrics() == tmp_path / "metrics.csv"
+    assert len((tmp_path / "metrics.csv").read_text().splitlines()) == 41  # header + 40 iterations
+    assert set(exports.plot_actions) == {"Playground", "Meta-loss", "Adaptation at validation"}
