@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
 COMMANDS = ("gui", "train", "evaluate", "export", "presets")
+MAX_EVALUATION_POINTS = 50_000_000  # about 200 MB per float32 tensor of the task batch
 
 
 class UsageError(Exception):
@@ -34,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--iterations", type=int, help="total iterations to reach")
     train.add_argument("--seed", type=int)
     train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
-    train.add_argument("--threads", type=int, help="torch threads (default: all cores)")
+    train.add_argument("--threads", type=_positive_int, help="torch threads (default: all cores)")
     train.add_argument("--out", help="run directory to write")
     train.add_argument("--resume", metavar="DIR", help="continue the run in DIR (written back to DIR unless --out)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -61,6 +63,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _version() -> str:
     from . import __version__
 
@@ -70,6 +82,10 @@ def _version() -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        if argv and not Path(argv[0]).exists():
+            print(f"maml-gui: error: {argv[0]!r} is neither a command ({', '.join(COMMANDS)}) nor a run directory",
+                  file=sys.stderr)
+            return 2
         argv = ["gui", *argv]
     args = _parser().parse_args(argv)
     try:
@@ -128,74 +144,13 @@ def _load_train_config(args):
 
 
 def _train(args) -> int:
-    from .core import checkpoint
-    from .core.training import Trainer, TrainingError
+    from .cli_train import TrainUsageError, load_trainer, run_training
 
     try:
-        if args.resume:
-            if args.config or args.preset or args.overrides or args.seed is not None:
-                raise UsageError("--resume continues a run as it was configured; drop the config, --preset, --set and --seed")
-            trainer, _ = checkpoint.resume_trainer(args.resume, device=args.device, threads=args.threads)
-            out = Path(args.out or args.resume)
-            target = args.iterations or trainer.config.training.iterations
-        else:
-            if not args.out:
-                raise UsageError("--out DIR is required (the run directory to write)")
-            out = Path(args.out)
-            if checkpoint.is_run(out):
-                raise UsageError(f"{out} already holds a run; continue it with --resume {out} or choose another --out")
-            if out.exists() and not out.is_dir():
-                raise UsageError(f"{out} exists and is not a directory")
-            config = _load_train_config(args)
-            trainer = Trainer(config, threads=args.threads)
-            target = config.training.iterations
-    except _user_errors() as err:
+        trainer, out, target = load_trainer(args, _load_train_config)
+    except (TrainUsageError, *_user_errors()) as err:
         raise UsageError(str(err)) from None
-
-    save = lambda t: checkpoint.save_trainer(out, t)  # noqa: E731
-    save(trainer)
-    bar = _progress_bar(trainer, target, args.quiet)
-    postfix: dict[str, str] = {}
-    try:
-        for progress in trainer.run(iterations=target, checkpoint=save, report_interval_s=0.2):
-            if bar is not None:
-                if len(progress.loss_after):
-                    postfix["loss"] = f"{progress.loss_after.mean():.3f}"
-                if progress.validation is not None:
-                    postfix["val"] = f"{progress.validation.loss_after:.3f}"
-                bar.set_postfix(postfix, refresh=False)
-                bar.update(progress.iteration - bar.n)
-    except TrainingError as err:
-        save(trainer)
-        _close(bar)
-        print(f"maml-gui: training stopped: {err}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        save(trainer)
-        _close(bar)
-        print(f"\ninterrupted at iteration {trainer.iteration}; saved. Continue with: maml-gui train --resume {out}",
-              file=sys.stderr)
-        return 130
-    _close(bar)
-    last = trainer.history.validations[-1] if trainer.history.validations else None
-    summary = f"trained {trainer.iteration} iterations in {trainer.elapsed_s:.1f} s on {progress.device}"
-    if last is not None:
-        summary += f"; validation MSE {last.loss_before:.3f} -> {last.loss_after:.3f} after adaptation"
-    print(f"{summary}\nrun saved in {out}", file=sys.stderr)
-    return 0
-
-
-def _progress_bar(trainer, target: int, quiet: bool):
-    if quiet or not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=target, initial=trainer.iteration, unit="it", desc="meta-training", dynamic_ncols=True)
-
-
-def _close(bar) -> None:
-    if bar is not None:
-        bar.close()
+    return run_training(trainer, out, target, args.quiet)
 
 
 def _parse_steps(text: str | None, default_max: int) -> list[int]:
@@ -211,15 +166,19 @@ def _parse_steps(text: str | None, default_max: int) -> list[int]:
 
 
 def _evaluate(args) -> int:
+    import torch
+
     from .core.checkpoint import load_run
     from .core.device import resolve_device
     from .core.evaluation import evaluate
     from .core.tasks import build_family
 
-    for name in ("tasks", "shots", "queries"):
+    for name, most in (("tasks", 1_000_000), ("shots", 1000), ("queries", 100_000)):
         value = getattr(args, name)
-        if value is not None and value < 1:
-            raise UsageError(f"--{name} must be at least 1, got {value}")
+        if value is not None and not 1 <= value <= most:
+            raise UsageError(f"--{name} must be between 1 and {most:,}, got {value}")
+    if args.lr is not None and not 0 < args.lr < math.inf:
+        raise UsageError(f"--lr must be a positive number, got {args.lr}")
     try:
         run = load_run(args.run)
         device = resolve_device(args.device)
@@ -229,16 +188,24 @@ def _evaluate(args) -> int:
         raise UsageError(f"{args.run} has no trained weights yet")
     c = run.config.evaluation
     steps = _parse_steps(args.steps, c.inner_steps)
+    tasks, shots = args.tasks or c.tasks, args.shots or c.shots or run.config.task.shots
+    queries = args.queries or c.queries
+    if tasks * (shots + queries) > MAX_EVALUATION_POINTS:
+        raise UsageError(f"{tasks:,} tasks x {shots + queries:,} points is too much at once "
+                         f"(at most {MAX_EVALUATION_POINTS:,} points); lower --tasks or --queries")
     try:
         result = evaluate(
-            run.snapshot, build_family(run.config.task), tasks=args.tasks or c.tasks,
-            shots=args.shots or c.shots or run.config.task.shots, queries=args.queries or c.queries, steps=steps,
+            run.snapshot, build_family(run.config.task), tasks=tasks, shots=shots, queries=queries, steps=steps,
             seed=c.seed if args.seed is None else args.seed, device=device, baseline=args.baseline, lr=args.lr,
         )
     except ValueError as err:
         raise UsageError(str(err)) from None
+    except (torch.OutOfMemoryError, MemoryError):
+        raise UsageError("out of memory: evaluate fewer --tasks or --queries") from None
     if args.json:
-        print(json.dumps(result.to_dict()))
+        finite = {k: [v if not isinstance(v, float) or math.isfinite(v) else None for v in vs]
+                  if isinstance(vs, list) else vs for k, vs in result.to_dict().items()}
+        print(json.dumps(finite, allow_nan=False))
         return 0
     print(f"{result.tasks} tasks, {result.shots}-shot, query MSE (95% CI) after inner steps; run at iteration "
           f"{run.snapshot.iteration}")

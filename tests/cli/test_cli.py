@@ -114,3 +114,55 @@ def test_presets_lists_the_paper_setup(capsys):
 def test_python_dash_m_entry_point_runs():
     result = subprocess.run([sys.executable, "-m", "maml_gui", "presets"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "finn2017-sinusoid" in result.stdout
+
+
+def test_ctrl_c_saves_a_state_that_resumes_exactly(tmp_path):
+    """SIGINT stops between iterations, so resuming reaches the uninterrupted run's weights."""
+    import signal
+    import time
+
+    args = [sys.executable, "-m", "maml_gui", "train", *TINY, "--set", "training.baseline=false",
+            "--set", "training.val_interval=100000", "--iterations", "4000"]
+    interrupted = tmp_path / "interrupted"
+    process = subprocess.Popen([*args, "--out", str(interrupted)], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (interrupted / "model.safetensors").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "--resume" in err and "Traceback" not in err
+    stopped_at = load_run(interrupted).iteration
+    assert 0 < stopped_at < 4000
+    assert main(["train", "--resume", str(interrupted), "--quiet"]) == 0
+    straight = train(tmp_path, "straight", iterations=4000,
+                     extra=["--set", "training.baseline=false", "--set", "training.val_interval=100000"])
+    a, b = load_run(straight).snapshot, load_run(interrupted).snapshot
+    assert all(torch.equal(x, y) for x, y in zip(a.params, b.params))
+
+
+def test_out_directory_with_other_files_is_refused(tmp_path, capsys):
+    (tmp_path / "config.toml").write_text("# my notes\n")
+    assert main(["train", *TINY, "--out", str(tmp_path)]) == 2
+    assert "choose an empty --out" in capsys.readouterr().err
+    assert (tmp_path / "config.toml").read_text() == "# my notes\n"
+    first = train(tmp_path, "first")
+    other = train(tmp_path, "other", iterations=10)
+    before = (other / "model.safetensors").read_bytes()
+    assert main(["train", "--resume", str(first), "--out", str(other), "--quiet"]) == 2
+    assert (other / "model.safetensors").read_bytes() == before
+
+
+def test_evaluate_json_is_strict_json_when_adaptation_diverges(tmp_path, capsys):
+    out = train(tmp_path)
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--tasks", "5", "--lr", "1e30", "--json"]) == 0
+    text = capsys.readouterr().out
+    result = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
+    assert result["mse"][1] is None and result["diverged"][1] == 5
+
+
+def test_unknown_command_is_not_opened_as_a_run(capsys):
+    assert main(["evalute", "somewhere"]) == 2
+    assert "neither a command" in capsys.readouterr().err

@@ -1,0 +1,137 @@
+"""``maml-gui train``: meta-train headless into a run directory, with a progress bar.
+
+Ctrl-C asks the loop to stop between iterations, so the saved state resumes exactly.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+from .core import checkpoint
+from .core.training import Trainer, TrainingControl, TrainingError
+
+RUN_FILES = (checkpoint.CONFIG, checkpoint.METRICS, checkpoint.VALIDATION, checkpoint.WEIGHTS, checkpoint.RESUME,
+             checkpoint.POINTS, checkpoint.RUN_INFO)
+
+
+class TrainUsageError(Exception):
+    """Bad input for ``train``: one line, exit status 2."""
+
+
+def check_output_dir(out: Path, resuming_from: Path | None) -> None:
+    """Refuse to overwrite someone else's files; make sure the directory can be written."""
+    same_run = resuming_from is not None and out.resolve() == resuming_from.resolve()
+    if out.exists() and not out.is_dir():
+        raise TrainUsageError(f"{out} exists and is not a directory")
+    if not same_run and out.is_dir():
+        clash = [name for name in RUN_FILES if (out / name).exists()]
+        if clash:
+            hint = f"; continue it with --resume {out}" if checkpoint.is_run(out) else ""
+            raise TrainUsageError(f"{out} already holds {', '.join(clash)}: choose an empty --out{hint}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        checkpoint.atomic_write(out / ".write-test", b"")
+        (out / ".write-test").unlink()
+    except OSError as err:
+        raise TrainUsageError(f"cannot write the run to {out}: {err.strerror or err}") from None
+
+
+def load_trainer(args, load_config) -> tuple[Trainer, Path, int]:
+    """The trainer (fresh or resumed), the output directory and the iteration to reach."""
+    if args.iterations is not None and args.iterations < 1:
+        raise TrainUsageError(f"--iterations must be at least 1, got {args.iterations}")
+    if args.resume:
+        if args.config or args.preset or args.overrides or args.seed is not None:
+            raise TrainUsageError("--resume continues a run as it was configured; drop the config, --preset, --set "
+                                  "and --seed")
+        out = Path(args.out or args.resume)
+        check_output_dir(out, Path(args.resume))
+        trainer, _ = checkpoint.resume_trainer(args.resume, device=args.device, threads=args.threads)
+        target = args.iterations or trainer.config.training.iterations
+        if target > trainer.config.training.iterations:
+            if trainer.config.training.meta_lr_schedule != "constant":
+                print(f"note: the {trainer.config.training.meta_lr_schedule} meta-lr schedule now spans {target} "
+                      f"iterations instead of {trainer.config.training.iterations}", file=sys.stderr)
+            trainer.config = trainer.config.with_overrides([f"training.iterations={target}"])
+        return trainer, out, target
+    if not args.out:
+        raise TrainUsageError("--out DIR is required (the run directory to write)")
+    out = Path(args.out)
+    config = load_config(args)
+    trainer = Trainer(config, threads=args.threads)
+    check_output_dir(out, None)
+    return trainer, out, config.training.iterations
+
+
+def run_training(trainer: Trainer, out: Path, target: int, quiet: bool) -> int:
+    if trainer.iteration >= target:
+        print(f"{out} is already at iteration {trainer.iteration} (target {target}); nothing to do", file=sys.stderr)
+        return 0
+    control = TrainingControl()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_interrupt(signum, frame):
+        control.request_stop()
+        signal.signal(signal.SIGINT, previous)  # a second Ctrl-C ends the process at once
+
+    save = lambda t: checkpoint.save_trainer(out, t)  # noqa: E731
+    bar = _progress_bar(trainer, target, quiet)
+    postfix: dict[str, str] = {}
+    progress = None
+    signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        save(trainer)
+        for progress in trainer.run(iterations=target, control=control, checkpoint=save, report_interval_s=0.2):
+            if bar is not None:
+                if len(progress.loss_after):
+                    postfix["loss"] = f"{progress.loss_after.mean():.3f}"
+                if progress.validation is not None:
+                    postfix["val"] = f"{progress.validation.loss_after:.3f}"
+                bar.set_postfix(postfix, refresh=False)
+                bar.update(progress.iteration - bar.n)
+        if progress is not None and progress.stopped:
+            save(trainer)
+            _close(bar)
+            print(f"\ninterrupted at iteration {trainer.iteration}; saved. Continue with: maml-gui train --resume {out}",
+                  file=sys.stderr)
+            return 130
+    except TrainingError as err:
+        _close(bar)
+        _save_quietly(save, trainer)
+        print(f"maml-gui: training stopped: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        _close(bar)
+        print(f"maml-gui: cannot write the run to {out}: {err.strerror or err}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    _close(bar)
+    last = trainer.history.validations[-1] if trainer.history.validations else None
+    summary = f"trained {trainer.iteration} iterations in {trainer.elapsed_s:.1f} s on {progress.device}"
+    if last is not None:
+        summary += f"; validation MSE {last.loss_before:.3f} -> {last.loss_after:.3f} after adaptation"
+    print(f"{summary}\nrun saved in {out}", file=sys.stderr)
+    return 0
+
+
+def _save_quietly(save, trainer) -> None:
+    try:
+        save(trainer)
+    except OSError as err:
+        print(f"maml-gui: could not save the last good state: {err.strerror or err}", file=sys.stderr)
+
+
+def _progress_bar(trainer, target: int, quiet: bool):
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=target, initial=trainer.iteration, unit="it", desc="meta-training", dynamic_ncols=True)
+
+
+def _close(bar) -> None:
+    if bar is not None:
+        bar.close()
