@@ -74,6 +74,8 @@ class ConfigPanel(QScrollArea):
     @Slot(object)
     def set_config(self, config: ExperimentConfig) -> None:
         """Show ``config`` (from a preset, a run or the TOML editor) without emitting anything."""
+        if config == self.config and not self.error and self.name_label.text() == config.name:
+            return  # the session echoing the form's own edit: keep focus, selection and cursor
         self.config = config
         self._loading = True
         try:

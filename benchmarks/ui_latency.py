@@ -1,0 +1,160 @@
+"""The app while it trains: meta-training speed and how responsive the window stays.
+
+Three phases of ``--seconds`` each, in one process, on the ``finn2017-sinusoid`` preset
+(1-40-40-1 ReLU, 25 tasks, second-order MAML) on the CPU:
+
+1. headless: ``Trainer.run`` on the main thread, as the CLI runs it (the baseline);
+2. app: the main window (offscreen unless a display is given) trains through its worker
+   thread while the meta-loss, adaptation and playground curves update live (the playground
+   adapts 10 sampled support points to every snapshot);
+3. app, idle: the same window with nothing training, for the event-loop baseline.
+
+For the app phases a 10 ms QTimer measures how late the event loop serves it (the delay a
+click or key press would see) and the time the GUI thread spends drawing each training
+report. Prints iterations/s, the slow-down against headless, and lateness p50/p95/max.
+
+    python benchmarks/ui_latency.py [--seconds 8] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+TIMER_MS = 10
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def headless_rate(config, seconds: float, threads: int) -> float:
+    from maml_gui.core.training import Trainer
+
+    trainer = Trainer(config, device="cpu", threads=threads)
+    for _ in trainer.run(iterations=50):  # warm-up
+        pass
+    start_iteration, started = trainer.iteration, time.perf_counter()
+    for _ in trainer.run(iterations=10**8):
+        if time.perf_counter() - started >= seconds:
+            break
+    return (trainer.iteration - start_iteration) / (time.perf_counter() - started)
+
+
+class LatencyProbe:
+    """A repeating timer that records how late each timeout arrives, in milliseconds."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.late_ms: list[float] = []
+        self._timer = QTimer()
+        self._timer.setInterval(TIMER_MS)
+        self._timer.timeout.connect(self._tick)
+        self._last = 0.0
+
+    def start(self) -> None:
+        self.late_ms.clear()
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.late_ms.append(max(0.0, (now - self._last) * 1000 - TIMER_MS))
+        self._last = now
+
+
+def run_event_loop(app, seconds: float) -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads for training (0: all cores but one)")
+    args = parser.parse_args(argv)
+    if args.seconds <= 0:
+        parser.error("--seconds must be > 0")
+    if "DISPLAY" not in os.environ and "WAYLAND_DISPLAY" not in os.environ:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from maml_gui.core.device import default_threads
+    from maml_gui.core.presets import load_preset
+    from maml_gui.qt import settings as keys
+    from maml_gui.qt.app import configure_application
+    from maml_gui.qt.main_window import MainWindow
+    from maml_gui.qt.session import TrainingState
+
+    app = QApplication(sys.argv[:1])
+    configure_application(app)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())  # leave the user's alone
+    threads = args.threads or default_threads(leave_free=1)
+    config = load_preset("finn2017-sinusoid").with_overrides(
+        ["training.iterations=100000000", "training.device=\"cpu\"", f"training.threads={threads}"])
+
+    headless = headless_rate(config, args.seconds, threads)
+
+    window = MainWindow()
+    window.settings.set(keys.CONFIRM_DISCARD, False)
+    window.resize(1440, 920)
+    window.show()
+    window.session.new_experiment(config)
+    window.playground.sample_task()
+    probe = LatencyProbe()
+    draw_ms: list[float] = []
+    original = window.session._on_progress
+
+    def timed_progress(progress):  # the GUI thread's whole share of one report
+        started = time.perf_counter()
+        original(progress)
+        draw_ms.append((time.perf_counter() - started) * 1000)
+
+    window.session.start_training()
+    job = window.session._job  # measure the session's report handling and everything it triggers
+    job.progressed.disconnect(original)
+    job.progressed.connect(timed_progress)
+    run_event_loop(app, 1.0)  # warm-up
+    start_iteration, started = window.session.iteration, time.perf_counter()
+    probe.start()
+    run_event_loop(app, args.seconds)
+    probe.stop()
+    app_rate = (window.session.iteration - start_iteration) / (time.perf_counter() - started)
+    training_late = list(probe.late_ms)
+    window.session.stop_and_wait()
+    assert window.session.state is TrainingState.IDLE
+
+    probe.start()
+    run_event_loop(app, min(args.seconds, 3.0))
+    probe.stop()
+    idle_late = list(probe.late_ms)
+    window.close()
+
+    print(f"finn2017-sinusoid, CPU, {threads} torch thread(s), {os.cpu_count()} cores, {args.seconds:g} s per phase")
+    print(f"  headless Trainer.run        {headless:8.0f} it/s")
+    print(f"  app, training + live plots  {app_rate:8.0f} it/s  ({app_rate / headless:.0%} of headless)")
+    print(f"  GUI time per report         p50 {percentile(draw_ms, 50):5.1f} ms  p95 {percentile(draw_ms, 95):5.1f} ms"
+          f"  ({len(draw_ms)} reports)")
+    for label, late in (("training", training_late), ("idle", idle_late)):
+        print(f"  event loop lateness, {label:8s} p50 {percentile(late, 50):5.1f} ms  p95 {percentile(late, 95):5.1f} ms"
+              f"  max {max(late, default=float('nan')):6.1f} ms  ({len(late)} ticks,"
+              f" mean {statistics.fmean(late) if late else float('nan'):.1f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
