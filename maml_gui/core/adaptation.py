@@ -14,7 +14,7 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from .models import MLPSpec, Params, forward, loss_and_grads
+from .models import MLPSpec, Params, activation, forward, loss_and_grads
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,7 @@ class InnerRates:
 def body_features(spec: MLPSpec, body: Sequence[Tensor], x: Tensor) -> Tensor:
     """The last hidden layer's activations (everything but the head)."""
     hidden = MLPSpec(hidden=spec.hidden[:-1], activation=spec.activation, inputs=spec.inputs, outputs=spec.hidden[-1])
-    act = {"relu": torch.relu, "tanh": torch.tanh, "gelu": torch.nn.functional.gelu,
-           "silu": torch.nn.functional.silu}[spec.activation]
-    return act(forward(hidden, body, x))
+    return activation(spec.activation)(forward(hidden, body, x))
 
 
 @dataclass

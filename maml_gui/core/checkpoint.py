@@ -196,6 +196,8 @@ def load_run(path: str | Path) -> RunData:
         raise RunError(f"{path} is not a MAML Studio run (no {CONFIG} and {RUN_INFO})")
     try:
         info = json.loads((path / RUN_INFO).read_text(encoding="utf-8"))
+        if not isinstance(info, dict) or info.get("format") != "maml-gui-run":
+            raise RunError(f"{path}: {RUN_INFO} was not written by MAML Studio")
         if int(info.get("format_version", 0)) > RUN_FORMAT:
             raise RunError(f"{path} was written by a newer MAML Studio (run format {info['format_version']})")
         config = from_toml((path / CONFIG).read_text(encoding="utf-8"), source=CONFIG)

@@ -97,6 +97,8 @@ class TrainingConfig(_Strict):
             raise ValueError(f"learn_inner_lr (MAML++ LSLR) works with maml or fomaml, not {self.algorithm}")
         if self.multi_step_loss and self.algorithm == "reptile":
             raise ValueError("multi_step_loss does not apply to reptile")
+        if self.min_meta_lr > self.meta_lr:
+            raise ValueError(f"min_meta_lr ({self.min_meta_lr}) must not exceed meta_lr ({self.meta_lr})")
         return self
 
 

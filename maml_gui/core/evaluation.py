@@ -7,6 +7,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
+import numpy as np
 import torch
 
 from .adaptation import InnerRates, inner_loop
@@ -14,7 +15,7 @@ from .models import MLPSpec, task_mse
 from .snapshot import ModelSnapshot
 from .tasks import TaskBatch, TaskFamily
 
-CHUNK = 4096  # tasks adapted at once; bounds memory for huge evaluations
+CHUNK = 4096  # tasks adapted at once: bounds the inner loop's memory (the task batch itself is drawn whole)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,12 @@ class EvaluationResult:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
+def evaluation_seed(seed: int) -> int:
+    """The test tasks' generator seed, derived so it never equals a training stream's
+    (training uses ``seed + 1`` and ``seed + 2`` of the training seed)."""
+    return int(np.random.SeedSequence([int(seed), 0xE7A1]).generate_state(1, np.uint64)[0])
+
+
 def evaluate(snapshot: ModelSnapshot, family: TaskFamily, *, tasks: int = 600, shots: int = 5,
              queries: int = 100, steps: Sequence[int] = (0, 1, 5, 10), seed: int = 1234, device="cpu",
              baseline: bool = False, baseline_lr: float | None = None, lr: float | None = None) -> EvaluationResult:
@@ -73,8 +80,8 @@ def evaluate(snapshot: ModelSnapshot, family: TaskFamily, *, tasks: int = 600, s
     steps = sorted(set(int(s) for s in steps))
     if not steps or steps[0] < 0:
         raise ValueError("steps must be non-negative integers")
-    generator = torch.Generator(device=device).manual_seed(seed)
-    batch = family.sample(tasks, shots, queries, generator, device)
+    generator = torch.Generator().manual_seed(evaluation_seed(seed))
+    batch = family.sample(tasks, shots, queries, generator).to(device)
     rates = snapshot.rates.to(device) if not lr or lr <= 0 else InnerRates(lr)
     params = [p.to(device) for p in snapshot.params]
     curve = summarize(adaptation_losses(snapshot.spec, params, rates, batch, steps[-1], snapshot.head_only), steps)

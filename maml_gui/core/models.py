@@ -91,6 +91,11 @@ def _activation(name: str) -> tuple[Callable[[Tensor], Tensor], Callable[[Tensor
     raise ValueError(f"unknown activation {name!r}")
 
 
+def activation(name: str) -> Callable[[Tensor], Tensor]:
+    """The activation function called ``name``."""
+    return _activation(name)[0]
+
+
 def _linear(h: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     if weight.dim() == 2:
         return torch.matmul(h, weight) + bias

@@ -93,10 +93,12 @@ class Trainer:
         optimizer_cls = torch.optim.Adam if t.meta_optimizer == "adam" else torch.optim.SGD
         self.optimizer = optimizer_cls(self._parameter_groups(), lr=t.meta_lr)
         self.baseline = PretrainedBaseline(self.spec, t.baseline_lr, init_generator, self.device) if t.baseline else None
-        self.task_generator = torch.Generator(device=self.device).manual_seed(t.seed + 1)
-        validation_generator = torch.Generator(device=self.device).manual_seed(t.seed + 2)
+        # Tasks are drawn on the CPU and moved: the same seed gives the same tasks on every
+        # device, and a run trained on a GPU resumes on a laptop (generator states are per device).
+        self.task_generator = torch.Generator().manual_seed(t.seed + 1)
+        validation_generator = torch.Generator().manual_seed(t.seed + 2)
         self.validation_batch = self.family.sample(t.val_tasks, config.task.shots, config.evaluation.queries,
-                                                   validation_generator, self.device)
+                                                   validation_generator).to(self.device)
         self.iteration = 0
         self.elapsed_s = 0.0
         self.history = MetricsHistory()
@@ -132,7 +134,9 @@ class Trainer:
     def train_iteration(self) -> tuple[float, float]:
         """One meta-iteration; returns (loss before, loss after adaptation)."""
         c = self.config
-        batch = self.family.sample(c.training.meta_batch, c.task.shots, c.task.queries, self.task_generator, self.device)
+        batch = self.family.sample(c.training.meta_batch, c.task.shots, c.task.queries, self.task_generator)
+        if self.device.type != "cpu":
+            batch = batch.to(self.device)
         lr = self.meta_lr_at(self.iteration)
         for group in self.optimizer.param_groups:
             group["lr"] = lr * group["lr_scale"]
@@ -140,7 +144,10 @@ class Trainer:
         try:
             losses = self.learner.meta_step(batch, self.iteration)
             grads = [p.grad.sum() for p in self.learner.meta_parameters() if p.grad is not None]
-            before, after, *grad_sums = torch.stack([losses.before, losses.after, *grads]).tolist()
+            baseline_loss = self.baseline.loss(batch) if self.baseline is not None else None
+            extra = [baseline_loss.detach()] if baseline_loss is not None else []
+            before, after, *grad_sums = torch.stack([losses.before, losses.after, *grads, *extra]).tolist()
+            baseline_value = grad_sums.pop() if extra else 0.0
         except torch.OutOfMemoryError:
             raise TrainingError(f"out of memory at iteration {self.iteration + 1} on {self.device}; "
                                 "lower the meta-batch, inner steps or model size") from None
@@ -149,9 +156,13 @@ class Trainer:
                 f"the meta-loss or its gradient became {after if not math.isfinite(after) else 'non-finite'} at "
                 f"iteration {self.iteration + 1}; kept the weights of iteration {self.iteration}. "
                 "Try a smaller inner or meta learning rate.")
+        if not math.isfinite(baseline_value):
+            raise TrainingError(
+                f"the pretrained baseline's loss became {baseline_value} at iteration {self.iteration + 1}; "
+                "kept the weights of the last good iteration. Try a smaller training.baseline_lr.")
         self.optimizer.step()
-        if self.baseline is not None:
-            self.baseline.train_step(batch)
+        if baseline_loss is not None:
+            self.baseline.step(baseline_loss)
         self.iteration += 1
         return before, after
 

@@ -121,14 +121,17 @@ def test_ctrl_c_saves_a_state_that_resumes_exactly(tmp_path):
     import signal
     import time
 
-    args = [sys.executable, "-m", "maml_gui", "train", *TINY, "--set", "training.baseline=false",
-            "--set", "training.val_interval=100000", "--iterations", "4000"]
+    settings = ["--set", "training.baseline=false", "--set", "training.val_interval=100000"]
+    args = [sys.executable, "-m", "maml_gui", "train", *TINY, *settings, "--set", "training.autosave_interval=50",
+            "--iterations", "4000"]
     interrupted = tmp_path / "interrupted"
     process = subprocess.Popen([*args, "--out", str(interrupted)], stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not (interrupted / "model.safetensors").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait until training is under way (autosaves every 50 iterations)
+        info = interrupted / "run.json"
+        if info.exists() and json.loads(info.read_text() or "{}").get("iteration", 0) >= 100:
+            break
+        time.sleep(0.02)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
@@ -137,7 +140,7 @@ def test_ctrl_c_saves_a_state_that_resumes_exactly(tmp_path):
     assert 0 < stopped_at < 4000
     assert main(["train", "--resume", str(interrupted), "--quiet"]) == 0
     straight = train(tmp_path, "straight", iterations=4000,
-                     extra=["--set", "training.baseline=false", "--set", "training.val_interval=100000"])
+                     extra=[*settings, "--set", "training.autosave_interval=50"])
     a, b = load_run(straight).snapshot, load_run(interrupted).snapshot
     assert all(torch.equal(x, y) for x, y in zip(a.params, b.params))
 

@@ -162,3 +162,10 @@ def test_finn2017_preset_is_the_papers_setup():
     assert (t.meta_optimizer, t.meta_lr, t.meta_lr_schedule, t.iterations) == ("adam", 1e-3, "constant", 70000)
     assert not t.learn_inner_lr and not t.multi_step_loss and t.first_order_iterations == 0
     assert c.evaluation.baseline_lr == 0.01 and c.evaluation.inner_steps == 10
+
+
+def test_min_meta_lr_above_meta_lr_is_refused():
+    from maml_gui.core.config import ConfigError, from_dict
+
+    with pytest.raises(ConfigError, match="min_meta_lr"):
+        from_dict({"training": {"meta_lr": 1e-3, "min_meta_lr": 1.0, "meta_lr_schedule": "cosine"}})

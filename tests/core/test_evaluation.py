@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from maml_gui.core.config import from_dict
-from maml_gui.core.evaluation import evaluate
+from maml_gui.core.evaluation import evaluate, evaluation_seed
 from maml_gui.core.tasks import build_family
 from maml_gui.core.training import Trainer
 
@@ -69,7 +69,7 @@ def test_numbers_match_the_snapshot_adaptation(trained):
     """Step-k MSE equals the mean query MSE of snapshot.adapt on the same tasks (what the playground shows)."""
     snapshot = trained.snapshot()
     result = run_eval(trained, tasks=16, steps=(0, 2))
-    batch = trained.family.sample(16, 5, 20, torch.Generator().manual_seed(7), "cpu")
+    batch = trained.family.sample(16, 5, 20, torch.Generator().manual_seed(evaluation_seed(7)), "cpu")
     predictions = snapshot.adapt(batch.x_support, batch.y_support, batch.x_query, 2)
     expected = [(predictions[s] - batch.y_query).square().mean().item() for s in (0, 2)]
     assert result.mse == pytest.approx(expected, rel=1e-5)
@@ -113,3 +113,11 @@ def test_snapshot_adapt_shapes_and_zero_support_points(algorithm):
     fit = snapshot.adapt(xs, ys, xs, 20, lr=0.05)
     assert (fit[-1, 0, :, 0] - ys).square().mean() < (fit[0, 0, :, 0] - ys).square().mean()
     assert snapshot.adapt_baseline(xs, ys, xq, 2, random_seed=1).shape == (3, 1, 11, 1)
+
+
+def test_test_tasks_never_share_a_stream_with_training_tasks():
+    from maml_gui.core.evaluation import evaluation_seed
+
+    seeds = range(0, 3000)
+    training_streams = {s + k for s in seeds for k in (0, 1, 2)}
+    assert not training_streams & {evaluation_seed(s) for s in seeds}

@@ -317,3 +317,17 @@ def test_mamlpp_learned_rates_move_relative_to_their_size():
     list(trainer.run())
     drift = (trainer.learner.per_step_rates.detach() - config.training.inner_lr).abs().max().item()
     assert 0 < drift <= 300 * 1e-5 * 1.01
+
+
+def test_diverging_baseline_stops_training_with_a_message():
+    config = from_dict({"training": {"iterations": 200, "baseline_lr": 1e6, "val_interval": 1000}})
+    trainer = Trainer(config, device="cpu")
+    with pytest.raises(TrainingError, match="baseline_lr"):
+        list(trainer.run())
+    assert all(torch.isfinite(p).all() for p in trainer.baseline.params)
+
+
+def test_tasks_are_drawn_on_the_cpu_so_runs_move_between_devices():
+    trainer = Trainer(from_dict({"training": {"iterations": 2}}), device="cpu")
+    assert trainer.task_generator.device.type == "cpu"
+    assert isinstance(trainer.state_dict()["task_generator"], torch.Tensor)

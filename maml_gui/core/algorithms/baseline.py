@@ -15,11 +15,17 @@ class PretrainedBaseline:
         self.params = [p.to(device).requires_grad_() for p in init_parameters(spec, generator)]
         self.optimizer = torch.optim.Adam(self.params, lr=lr)
 
-    def train_step(self, batch: TaskBatch) -> None:
-        """One Adam step on every point of the meta-batch, pooled as a single regression."""
+    def loss(self, batch: TaskBatch) -> torch.Tensor:
+        """MSE on every point of the meta-batch, pooled as a single regression."""
         x = torch.cat([batch.x_support, batch.x_query], 1)
         y = torch.cat([batch.y_support, batch.y_query], 1)
-        loss = (forward(self.spec, self.params, x) - y).square().mean()
+        return (forward(self.spec, self.params, x) - y).square().mean()
+
+    def step(self, loss: torch.Tensor) -> None:
+        """One Adam step on ``loss`` (from :meth:`loss`)."""
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
+
+    def train_step(self, batch: TaskBatch) -> None:
+        self.step(self.loss(batch))
