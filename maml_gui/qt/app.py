@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -62,6 +63,21 @@ def create_window(run: str | None = None) -> MainWindow:
     return window
 
 
+def quit_on_interrupt(app: QApplication) -> QTimer:
+    """Ctrl-C in the terminal quits cleanly (threads stopped through ``aboutToQuit``).
+
+    Python runs signal handlers only between bytecodes, so a slow timer gives it some."""
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    ticker = QTimer(app)
+    ticker.timeout.connect(_let_python_run)
+    ticker.start(250)
+    return ticker
+
+
+def _let_python_run() -> None:
+    """Empty on purpose: entering Python lets it run a pending signal handler."""
+
+
 def run_app(run: str | None = None, argv: list[str] | None = None) -> int:
     """Open the app (on ``run``, a run directory, if given) and return its exit code."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -71,6 +87,7 @@ def run_app(run: str | None = None, argv: list[str] | None = None) -> int:
     try:
         window = create_window(run)
         app.aboutToQuit.connect(window.shutdown)  # quitting without closing the window
+        quit_on_interrupt(app)
         window.show()
         QTimer.singleShot(300, warm_up_torch)
         return app.exec()

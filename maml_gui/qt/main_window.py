@@ -245,7 +245,7 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         d = self.docks
-        self.resizeDocks([d["experiment"], d["training"]], [380, 300], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["experiment"], d["training"]], [400, 300], Qt.Orientation.Horizontal)
         self.resizeDocks([d["meta_loss"]], [300], Qt.Orientation.Vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name

@@ -135,6 +135,7 @@ class ExperimentSession(QObject):
     def _threads(self) -> int:
         return self.config.training.threads or default_threads(leave_free=1)
 
+    @Slot()
     def start_training(self) -> bool:
         """Train a fresh model from the current config (the old model is replaced)."""
         if self._job is not None:
@@ -150,6 +151,7 @@ class ExperimentSession(QObject):
         self._launch()
         return True
 
+    @Slot()
     def continue_training(self) -> bool:
         """Go on with the stopped trainer, or resume the opened run, up to the config's iterations."""
         if not self.can_continue():
@@ -179,16 +181,19 @@ class ExperimentSession(QObject):
             self.state_changed.emit(self.state)
             self.message.emit(f"training {self.config.training.algorithm} on {self.trainer.device}")
 
+    @Slot()
     def pause(self) -> None:
         if self._job is not None and not self._job.paused:
             self._job.pause()
             self.state_changed.emit(self.state)
 
+    @Slot()
     def resume(self) -> None:
         if self._job is not None and self._job.paused:
             self._job.resume()
             self.state_changed.emit(self.state)
 
+    @Slot()
     def request_stop(self) -> None:
         """Stop after the current iteration; ``state_changed`` follows when the thread has ended."""
         if self._job is not None:

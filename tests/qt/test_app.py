@@ -135,3 +135,31 @@ def test_core_never_imports_qt():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+def test_ctrl_c_in_the_terminal_quits_cleanly(tmp_path):
+    import signal
+    import time
+
+    code = ("import sys\n"
+            "from PySide6.QtCore import QTimer\n"
+            "from PySide6.QtWidgets import QApplication\n"
+            "from maml_gui.qt.app import run_app\n"
+            "app = QApplication(sys.argv[:1])\n"
+            "QTimer.singleShot(100, lambda: print('shown', flush=True))\n"
+            "sys.exit(run_app())\n")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path), "HOME": str(tmp_path)}
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=env)
+    try:
+        assert child.stdout.readline().strip() == "shown"
+        time.sleep(0.5)
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 0, stderr[-2000:]
+    assert "Destroyed while thread" not in stderr  # the playground's thread was stopped
+    assert any(p.name.endswith(".ini") for p in tmp_path.rglob("*"))  # the layout was saved
