@@ -163,3 +163,26 @@ def test_ctrl_c_in_the_terminal_quits_cleanly(tmp_path):
     assert child.returncode == 0, stderr[-2000:]
     assert "Destroyed while thread" not in stderr  # the playground's thread was stopped
     assert any(p.name.endswith(".ini") for p in tmp_path.rglob("*"))  # the layout was saved
+
+
+def test_status_panel_keeps_the_last_speed_and_says_done(qtbot):
+    import numpy as np
+
+    from maml_gui.core.training import Progress
+    from maml_gui.qt.panels.training_status import TrainingStatusPanel
+
+    panel = TrainingStatusPanel([])
+    qtbot.addWidget(panel)
+
+    def report(iterations, rate, finished=False):
+        its = np.arange(iterations[0], iterations[1], dtype=np.int64)
+        return Progress(iteration=int(its[-1]) if its.size else 100, total=100, iterations=its,
+                        loss_before=np.ones(its.size), loss_after=np.full(its.size, 0.5), validation=None,
+                        its_per_s=rate, elapsed_s=65.0, eta_s=12.0, meta_lr=1e-3, snapshot=None, device="cpu",
+                        finished=finished)
+
+    panel.show_progress(report((90, 101), 480.0))
+    assert panel.speed.text().startswith("480 it/s") and panel.time.text() == "1:05 / 0:12"
+    panel.show_progress(report((0, 0), 0.0, finished=True))
+    assert panel.speed.text().startswith("480 it/s") and panel.time.text() == "1:05 / done"
+    assert panel.progress_bar.value() == 100 and panel.losses.text() == "1 before → 0.5 after"

@@ -77,8 +77,10 @@ class TrainingStatusPanel(QWidget):
     def show_progress(self, progress: Progress) -> None:
         self.progress_bar.setMaximum(max(progress.total, 1))
         self.progress_bar.setValue(min(progress.iteration, progress.total))
-        self.speed.setText(f"{progress.its_per_s:,.0f} it/s · meta lr {progress.meta_lr:.3g}")
-        self.time.setText(f"{format_duration(progress.elapsed_s)} / {format_duration(progress.eta_s)}")
+        if progress.iterations.size:  # a report without new iterations has no speed to tell
+            self.speed.setText(f"{progress.its_per_s:,.0f} it/s · meta lr {progress.meta_lr:.3g}")
+        left = "done" if progress.finished else "stopped" if progress.stopped else format_duration(progress.eta_s)
+        self.time.setText(f"{format_duration(progress.elapsed_s)} / {left}")
         if progress.loss_after.size:
             self.losses.setText(f"{format_loss(float(progress.loss_before[-1]))} before → "
                                 f"{format_loss(float(progress.loss_after[-1]))} after")
