@@ -197,3 +197,26 @@ def test_bad_family_settings_raise_readable_value_errors(bad, fragment):
     config = TaskConfig.model_construct(**{**TaskConfig().model_dump(), **bad})
     with pytest.raises(ValueError, match=fragment):
         build_family(config)
+
+
+@pytest.mark.parametrize("expression, params, culprit", [
+    ("log(x)", {}, "x="),
+    ("x ** (a * 100)", {"a": [0.0, 2.0]}, "a=2"),
+    ("sqrt(x - a)", {"a": [0.0, 1.0]}, "x="),
+])
+def test_formula_that_is_not_finite_on_its_ranges_is_refused_when_defined(expression, params, culprit):
+    from maml_gui.core.config import ConfigError, from_dict
+
+    with pytest.raises(ConfigError, match="not finite everywhere") as info:
+        from_dict({"task": {"family": "formula", "expression": expression, "params": params}})
+    assert culprit in str(info.value) and "\n" not in str(info.value)
+
+
+def test_constant_exponents_are_folded_before_the_size_check():
+    from maml_gui.core.tasks.formula import FormulaError, compile_formula
+
+    for text in ("x ** (4*4*4)", "sin(x)**16**16", "x ** (2 ** 5)"):
+        with pytest.raises(FormulaError, match="too large"):
+            compile_formula(text, [])
+    compile_formula("x ** (2*3)", [])
+    compile_formula("x ** (1/2)", [])

@@ -145,12 +145,26 @@ def _check_paren_depth(text: str) -> None:
 
 
 def _literal_value(node: ast.AST) -> float | None:
-    """The value of a numeric literal, optionally signed; None for anything else."""
-    sign = 1
-    while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        sign, node = (-sign if isinstance(node.op, ast.USub) else sign), node.operand
+    """The value of an expression made only of numbers, pi, e, unary signs and + - * / **
+    (constant-folded, so ``4*4*4`` is seen as 64); None for anything else or on overflow."""
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return sign * node.value
+        return float(node.value)
+    if isinstance(node, ast.Name) and node.id in CONSTANTS:
+        return CONSTANTS[node.id]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _literal_value(node.operand)
+        return None if value is None else (-value if isinstance(node.op, ast.USub) else value)
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY_OPS:
+        left, right = _literal_value(node.left), _literal_value(node.right)
+        if left is None or right is None:
+            return None
+        try:
+            value = {ast.Add: left + right, ast.Sub: left - right, ast.Mult: left * right}.get(type(node.op))
+            if value is None:
+                value = left / right if isinstance(node.op, ast.Div) else left ** min(right, 4096.0)
+        except (ZeroDivisionError, OverflowError):
+            return math.inf
+        return value if isinstance(value, float) else math.inf  # a complex power counts as too large
     return None
 
 
