@@ -180,7 +180,7 @@ def _evaluate(args) -> int:
     if args.lr is not None and not 0 < args.lr < math.inf:
         raise UsageError(f"--lr must be a positive number, got {args.lr}")
     try:
-        run = load_run(args.run)
+        run = load_run(args.run, with_history=False)
         device = resolve_device(args.device)
     except _user_errors() as err:
         raise UsageError(str(err)) from None

@@ -187,8 +187,11 @@ def is_run(path: str | Path) -> bool:
     return (Path(path) / CONFIG).is_file() and (Path(path) / RUN_INFO).is_file()
 
 
-def load_run(path: str | Path) -> RunData:
-    """Read a run directory; raises :class:`RunError` with one readable line when it can't."""
+def load_run(path: str | Path, with_history: bool = True) -> RunData:
+    """Read a run directory; raises :class:`RunError` with one readable line when it can't.
+
+    ``with_history=False`` skips the metrics (evaluation and export do not need them, so a
+    damaged metrics file does not stop them)."""
     path = Path(path)
     if not path.is_dir():
         raise RunError(f"{path} is not a directory")
@@ -202,7 +205,7 @@ def load_run(path: str | Path) -> RunData:
             raise RunError(f"{path} was written by a newer MAML Studio (run format {info['format_version']})")
         config = from_toml((path / CONFIG).read_text(encoding="utf-8"), source=CONFIG)
         history = MetricsHistory()
-        if (path / METRICS).is_file():
+        if with_history and (path / METRICS).is_file():
             validation = (path / VALIDATION).read_text(encoding="utf-8") if (path / VALIDATION).is_file() else ""
             history = MetricsHistory.parse((path / METRICS).read_text(encoding="utf-8"), validation)
         snapshot = snapshot_from_bytes((path / WEIGHTS).read_bytes()) if (path / WEIGHTS).is_file() else None

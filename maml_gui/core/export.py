@@ -228,7 +228,7 @@ def export_run(run_dir: str | Path, fmt: str, out: str | Path) -> Path:
     """Export the weights of a run directory; a broken run is an :class:`ExportError`."""
     _check_format(fmt)
     try:
-        run = load_run(run_dir)
+        run = load_run(run_dir, with_history=False)
     except RunError as err:
         raise ExportError(str(err)) from None
     if run.snapshot is None:

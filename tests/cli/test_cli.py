@@ -169,3 +169,12 @@ def test_evaluate_json_is_strict_json_when_adaptation_diverges(tmp_path, capsys)
 def test_unknown_command_is_not_opened_as_a_run(capsys):
     assert main(["evalute", "somewhere"]) == 2
     assert "neither a command" in capsys.readouterr().err
+
+
+def test_evaluate_and_export_do_not_need_the_metrics(tmp_path, capsys):
+    out = train(tmp_path)
+    (out / "metrics.csv").write_text("garbage\n")
+    assert main(["evaluate", str(out), "--tasks", "10", "--json"]) == 0
+    assert main(["export", str(out), "--format", "safetensors", "--out", str(tmp_path / "m.safetensors")]) == 0
+    assert main(["train", "--resume", str(out), "--quiet"]) == 2
+    assert "metrics.csv" in capsys.readouterr().err
