@@ -52,9 +52,12 @@ class TaskConfig(_Strict):
     @model_validator(mode="after")
     def _family_must_build(self) -> "TaskConfig":
         from .tasks import build_family
+        from .tasks.formula import FormulaError
 
         try:
             build_family(self)
+        except FormulaError as err:
+            raise ValueError(f"expression: {err}") from None
         except ValueError as err:
             raise ValueError(str(err)) from None
         return self
