@@ -1,11 +1,15 @@
 """The experiment form: preset, tasks, model and meta-training, with inline validation.
 
 Every committed edit is turned into an ``ExperimentConfig`` through the core's validator;
-a valid one is emitted as ``config_edited``, an invalid one shows its one-line message under
-the form and is not emitted (the last valid config stays in force).
+a valid one is emitted as ``config_edited`` (and redraws the task preview), an invalid one is
+marked at its field with the validator's one-line reason (also repeated under the form) and
+is not emitted: the last valid config stays in force, and ``validity_changed(False)`` tells
+the window to disable training until the form is valid again.
 """
 
 from __future__ import annotations
+
+import html
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
@@ -13,6 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QPus
 
 from maml_gui.core.config import ConfigError, ExperimentConfig, from_dict
 from maml_gui.core.presets import list_presets
+from maml_gui.qt.panels.field_errors import error_field, formula_error_html
 from maml_gui.qt.panels.task_section import TaskSection
 from maml_gui.qt.panels.training_section import TrainingSection
 
@@ -21,6 +26,7 @@ ERROR_STYLE = "color: #c0392b;"
 
 class ConfigPanel(QScrollArea):
     config_edited = Signal(object)  # a valid ExperimentConfig
+    validity_changed = Signal(bool)  # the form turned valid (True) or invalid (False)
     preset_chosen = Signal(str)
     toml_requested = Signal()
 
@@ -70,7 +76,17 @@ class ConfigPanel(QScrollArea):
         self.toml_button.clicked.connect(self.toml_requested)
         self.task.edited.connect(self._on_edited)
         self.training.edited.connect(self._on_edited)
+        self._spots = {**self.task.spots, **self.training.spots}
+        self._markers = (self.task.marker, self.training.model_marker, self.training.training_marker)
+        self.task.preview.show_task(self.config.task)
 
+    def is_valid(self) -> bool:
+        return not self.error
+
+    @property
+    def field_error(self) -> str:
+        """The reason shown at a field ('' when none is marked)."""
+        return next((m.text for m in self._markers if m.text), "")
     @Slot(object)
     def set_config(self, config: ExperimentConfig) -> None:
         """Show ``config`` (from a preset, a run or the TOML editor) without emitting anything."""
@@ -85,6 +101,7 @@ class ConfigPanel(QScrollArea):
         finally:
             self._loading = False
         self._show_error("")
+        self.task.preview.show_task(config.task)
 
     def current_config(self) -> ExperimentConfig:
         """The form's contents as a validated config; raises ConfigError with one line."""
@@ -94,17 +111,34 @@ class ConfigPanel(QScrollArea):
         data = self.config.model_dump(mode="json")
         data["task"] = {**data["task"], **self.task.values()}
         try:
-            model, training = self.training.values()
+            sections = self.training.values()
         except ValueError as err:
             raise ConfigError(str(err)) from None
-        data["model"] = {**data["model"], **model}
-        data["training"] = {**data["training"], **training}
+        for section, values in sections.items():
+            data[section] = {**data[section], **values}
         return from_dict(data)
 
     def _show_error(self, message: str) -> None:
+        was_valid = self.is_valid()
         self.error = message
-        self.error_label.setText(message)
-        self.error_label.setVisible(bool(message))
+        marked = self._mark_field(message)
+        self.error_label.setText("" if marked else message)  # a field's reason is shown at the field
+        self.error_label.setVisible(bool(message) and not marked)
+        if was_valid != self.is_valid():
+            self.validity_changed.emit(self.is_valid())
+
+    def _mark_field(self, message: str) -> bool:
+        for marker in self._markers:
+            marker.clear()
+        spot = self._spots.get(error_field(message)) if message else None
+        if spot is None:
+            return False
+        if spot.anchor is self.task.expression:
+            text = formula_error_html(self.task.expression.text(), message)
+        else:
+            text = html.escape(message.partition(": ")[2] or message)
+        spot.marker.show(spot, text)
+        return True
 
     @Slot()
     def _on_edited(self) -> None:
@@ -116,6 +150,7 @@ class ConfigPanel(QScrollArea):
             self._show_error(str(err))
             return
         self._show_error("")
+        self.task.preview.show_task(config.task)
         if config != self.config:
             self.config = config
             self.config_edited.emit(config)

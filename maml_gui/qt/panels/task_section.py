@@ -10,8 +10,10 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLine
 from maml_gui.core.config import FAMILIES, TaskConfig
 from maml_gui.core.tasks import FAMILY_CLASSES
 from maml_gui.core.tasks.formula import describe_allowed
+from maml_gui.qt.panels.field_errors import FieldErrorMarker, FieldSpot
 from maml_gui.qt.panels.fields import choice_field, float_field, int_field, number_field, set_choice
 from maml_gui.qt.panels.range_table import ParameterRangeTable
+from maml_gui.qt.panels.task_preview import TaskPreviewPlot
 
 FAMILY_LABELS = {name: f"{name}: {cls.description}" for name, cls in FAMILY_CLASSES.items()}
 FAMILY_LABELS.update(formula="formula: your own expression", mixture="mixture of families (edit as TOML)")
@@ -20,7 +22,8 @@ DEFAULT_FORMULA_RANGES = {"a": (0.5, 3.0), "b": (0.5, 1.5), "c": (0.0, math.pi)}
 
 
 class TaskSection(QGroupBox):
-    """Emits ``edited`` after any committed change; :meth:`values` gives the ``task`` table."""
+    """Emits ``edited`` after any committed change (and as the formula is typed);
+    :meth:`values` gives the ``task`` table."""
 
     edited = Signal()
 
@@ -32,6 +35,7 @@ class TaskSection(QGroupBox):
         self.expression = QLineEdit(self)
         self.expression.setObjectName("expression")
         self.expression.setToolTip(describe_allowed())
+        self.expression.setPlaceholderText("e.g. a * sin(b * x + c)")
         self.ranges = ParameterRangeTable(self)
         self.degree = int_field(TaskConfig, "degree", self)
         self.components = QLabel(self)
@@ -55,10 +59,22 @@ class TaskSection(QGroupBox):
         self.form.addRow("Noise std", self.noise)
         self.form.addRow("Support points K", self.shots)
         self.form.addRow("Query points", self.queries)
+        self.preview = TaskPreviewPlot(self)
+        self.form.addRow("Preview", self.preview)
+        self.marker = FieldErrorMarker(self.form, self)
+        m = self.marker
+        self.spots: dict[str, FieldSpot] = {
+            "task.family": m.spot(self.family), "task.expression": m.spot(self.expression),
+            "task.params": m.spot(self.ranges, self.ranges.table), "task.degree": m.spot(self.degree),
+            "task.x_range": m.spot(x_row, self.x_low, self.x_high), "task.noise_std": m.spot(self.noise),
+            "task.shots": m.spot(self.shots), "task.queries": m.spot(self.queries),
+            "task.components": m.spot(self.components),
+        }
         self._components: list[dict] = []
         self._explicit: set[str] = set()  # parameters the loaded config named itself
         self.family.currentIndexChanged.connect(self._on_family_changed)
         self.expression.editingFinished.connect(self._emit_edited)
+        self.expression.textEdited.connect(self._emit_edited)  # the parser's verdict shows as one types
         self.ranges.ranges_edited.connect(self._emit_edited)
         for box in (self.degree, self.x_low, self.x_high, self.noise, self.shots, self.queries):
             box.valueChanged.connect(self._emit_edited)

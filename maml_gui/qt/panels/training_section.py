@@ -9,8 +9,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLineEdit, QVBoxLayout, QWidget
 
-from maml_gui.core.config import ALGORITHMS, ExperimentConfig, ModelConfig, TrainingConfig
+from maml_gui.core.config import ALGORITHMS, EvaluationConfig, ExperimentConfig, ModelConfig, TrainingConfig
 from maml_gui.core.device import DEVICE_CHOICES, available_devices
+from maml_gui.qt.panels.field_errors import FieldErrorMarker, FieldSpot
 from maml_gui.qt.panels.fields import choice_field, float_field, int_field, set_choice
 
 ALGORITHM_LABELS = {
@@ -21,6 +22,8 @@ ALGORITHM_LABELS = {
     "metasgd": "Meta-SGD (learned per-parameter rates)",
 }
 ACTIVATIONS = ModelConfig.model_fields["activation"].annotation.__args__
+SCHEDULES = TrainingConfig.model_fields["meta_lr_schedule"].annotation.__args__
+SCHEDULE_LABELS = {"constant": "constant", "cosine": "cosine annealing (MAML++)", "linear": "linear decay"}
 
 
 def parse_hidden(text: str) -> list[int]:
@@ -55,10 +58,24 @@ class TrainingSection(QWidget):
             self.algorithm.setItemText(index, ALGORITHM_LABELS.get(name, name))
         self.inner_lr = float_field(TrainingConfig, "inner_lr", training_box, "inner-loop step size α")
         self.inner_steps = int_field(TrainingConfig, "inner_steps", training_box, "gradient steps per task in training")
+        self.eval_inner_steps = int_field(EvaluationConfig, "inner_steps", training_box,
+                                          "gradient steps drawn in the adaptation curve at validation and used "
+                                          "by evaluation")
+        self.eval_inner_steps.setObjectName("eval_inner_steps")
         self.meta_lr = float_field(TrainingConfig, "meta_lr", training_box, "outer-loop learning rate β")
         self.meta_batch = int_field(TrainingConfig, "meta_batch", training_box, "tasks per meta-iteration")
         self.iterations = int_field(TrainingConfig, "iterations", training_box, "meta-iterations to train")
         self.iterations.setSingleStep(1000)
+        self.val_interval = int_field(TrainingConfig, "val_interval", training_box,
+                                      "iterations between validations (adaptation curve, autosave)")
+        self.val_interval.setSingleStep(100)
+        self.meta_lr_schedule = choice_field(SCHEDULES, "meta_lr_schedule", training_box,
+                                             "how the meta learning rate changes over the iterations")
+        for index, name in enumerate(SCHEDULES):
+            self.meta_lr_schedule.setItemText(index, SCHEDULE_LABELS.get(name, name))
+        self.first_order_iterations = int_field(TrainingConfig, "first_order_iterations", training_box,
+                                                "MAML++ derivative-order annealing: first-order meta-gradients "
+                                                "for this many iterations, then second order (0: off)")
         self.learn_inner_lr = QCheckBox("learn per-step inner rates (MAML++ LSLR)", training_box)
         self.learn_inner_lr.setObjectName("learn_inner_lr")
         self.multi_step_loss = QCheckBox("multi-step loss (MAML++ MSL)", training_box)
@@ -76,26 +93,43 @@ class TrainingSection(QWidget):
         form = QFormLayout(training_box)
         form.addRow("Algorithm", self.algorithm)
         form.addRow("Inner learning rate", self.inner_lr)
-        form.addRow("Inner steps", self.inner_steps)
+        form.addRow("Inner steps (train)", self.inner_steps)
+        form.addRow("Inner steps (eval)", self.eval_inner_steps)
         form.addRow("Meta learning rate", self.meta_lr)
+        form.addRow("Meta lr schedule", self.meta_lr_schedule)
         form.addRow("Meta-batch (tasks)", self.meta_batch)
         form.addRow("Iterations", self.iterations)
+        form.addRow("Validate every", self.val_interval)
         form.addRow(self.learn_inner_lr)
         form.addRow(self.multi_step_loss)
+        form.addRow("First-order iterations", self.first_order_iterations)
         form.addRow(self.baseline)
         form.addRow("Seed", self.seed)
         form.addRow("Device", self.device)
+        self.model_marker = FieldErrorMarker(model_form, model_box)
+        self.training_marker = FieldErrorMarker(form, training_box)
+        mm, tm = self.model_marker, self.training_marker
+        self.spots: dict[str, FieldSpot] = {"model.hidden": mm.spot(self.hidden),
+                                            "model.activation": mm.spot(self.activation),
+                                            "training.min_meta_lr": tm.spot(self.meta_lr),
+                                            "evaluation.inner_steps": tm.spot(self.eval_inner_steps)}
+        for widget in (self.algorithm, self.inner_lr, self.inner_steps, self.meta_lr, self.meta_lr_schedule,
+                       self.meta_batch, self.iterations, self.val_interval, self.learn_inner_lr,
+                       self.multi_step_loss, self.first_order_iterations, self.baseline, self.seed, self.device):
+            self.spots[f"training.{widget.objectName()}"] = tm.spot(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(model_box)
         layout.addWidget(training_box)
 
-        self._spins = (self.inner_lr, self.inner_steps, self.meta_lr, self.meta_batch, self.iterations, self.seed)
-        self._combos = (self.activation, self.algorithm, self.device)
+        self._spins = (self.inner_lr, self.inner_steps, self.meta_lr, self.meta_batch, self.iterations,
+                       self.val_interval, self.first_order_iterations, self.seed)
+        self._combos = (self.activation, self.algorithm, self.meta_lr_schedule, self.device)
         self._checks = (self.learn_inner_lr, self.multi_step_loss, self.baseline)
         self.hidden.editingFinished.connect(self._emit_edited)
         for spin in self._spins:
             spin.valueChanged.connect(self._emit_edited)
+        self.eval_inner_steps.valueChanged.connect(self._emit_edited)
         for combo in self._combos:
             combo.currentIndexChanged.connect(self._emit_edited)
         for check in self._checks:
@@ -103,7 +137,7 @@ class TrainingSection(QWidget):
 
     def load(self, config: ExperimentConfig) -> None:
         t = config.training
-        widgets = (self.hidden, *self._spins, *self._combos, *self._checks)
+        widgets = (self.hidden, self.eval_inner_steps, *self._spins, *self._combos, *self._checks)
         for widget in widgets:
             widget.blockSignals(True)
         try:
@@ -111,6 +145,8 @@ class TrainingSection(QWidget):
             set_choice(self.activation, config.model.activation)
             set_choice(self.algorithm, t.algorithm)
             set_choice(self.device, t.device)
+            set_choice(self.meta_lr_schedule, t.meta_lr_schedule)
+            self.eval_inner_steps.setValue(config.evaluation.inner_steps)
             for spin in self._spins:
                 spin.setValue(getattr(t, spin.objectName()))
             for check in self._checks:
@@ -119,13 +155,15 @@ class TrainingSection(QWidget):
             for widget in widgets:
                 widget.blockSignals(False)
 
-    def values(self) -> tuple[dict, dict]:
-        """(``model`` table, ``training`` fields shown here); raises ValueError for the hidden text."""
+    def values(self) -> dict[str, dict]:
+        """The ``model``, ``training`` and ``evaluation`` fields shown here, by section; raises
+        ValueError for the hidden-layers text."""
         model = {"hidden": parse_hidden(self.hidden.text()), "activation": self.activation.currentData()}
         training = {spin.objectName(): spin.value() for spin in self._spins}
         training.update({check.objectName(): check.isChecked() for check in self._checks})
-        training.update(algorithm=self.algorithm.currentData(), device=self.device.currentData())
-        return model, training
+        training.update(algorithm=self.algorithm.currentData(), device=self.device.currentData(),
+                        meta_lr_schedule=self.meta_lr_schedule.currentData())
+        return {"model": model, "training": training, "evaluation": {"inner_steps": self.eval_inner_steps.value()}}
 
     @Slot()
     def _emit_edited(self) -> None:
