@@ -15,6 +15,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from maml_gui import __version__
+from maml_gui.core.config import ConfigError, from_toml
 from maml_gui.core.device import default_threads
 from maml_gui.core.presets import preset_names
 from maml_gui.qt import settings as keys
@@ -53,13 +54,20 @@ def warm_up_torch() -> None:
 
 
 def create_window(run: str | None = None) -> MainWindow:
-    """The main window with ``run`` opened, or the last preset used."""
+    """The main window with ``run`` opened, else the config edited last time, else the last preset used."""
     window = MainWindow()
     if run is not None:
         window.files.open_run(Path(run))
-    else:
-        name = window.settings.get(keys.LAST_PRESET)
-        window.load_preset(name if name in preset_names() else keys.LAST_PRESET.default)
+        return window
+    text = window.settings.get(keys.LAST_CONFIG)
+    if text:
+        try:
+            window.session.new_experiment(from_toml(text, "the last session's config"))
+            return window
+        except ConfigError as err:  # e.g. written by another version: fall back to a preset
+            log.warning("%s; starting from a preset", err)
+    name = window.settings.get(keys.LAST_PRESET)
+    window.load_preset(name if name in preset_names() else keys.LAST_PRESET.default)
     return window
 
 

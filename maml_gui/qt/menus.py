@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QKeySequence, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar
 
 from maml_gui.core.presets import list_presets
 from maml_gui.qt.actions import WindowActions
@@ -16,7 +16,7 @@ class RecentRunsMenu(QMenu):
     """Lists the settings' recent runs each time it opens; each entry's data is its path."""
 
     def __init__(self, window, parent=None) -> None:
-        super().__init__("Open &recent", parent)
+        super().__init__("Open &Recent", parent)
         self.setObjectName("recent_runs_menu")
         self._window = window
         self.aboutToShow.connect(self.rebuild)
@@ -37,7 +37,7 @@ class PresetMenu(QMenu):
     """One entry per shipped preset; choosing one starts a new experiment from it."""
 
     def __init__(self, window, parent=None) -> None:
-        super().__init__("&New from preset", parent)
+        super().__init__("New from &Preset", parent)
         self.setObjectName("preset_menu")
         self._window = window
         for name, description in list_presets().items():
@@ -51,11 +51,15 @@ class PresetMenu(QMenu):
         self._window.load_preset(action.data())
 
 
+TRAINING_ACTIONS = ("start", "continue_", "pause", "stop", "reset")
+
+
 def build_menus(window: QMainWindow, a: WindowActions, undo_stack: QUndoStack,
-                docks: dict[str, QDockWidget]) -> tuple[RecentRunsMenu, QMenu]:
-    """Menus and toolbar; returns the recent-runs menu and the (empty) export menu."""
+                docks: dict[str, QDockWidget]) -> tuple[RecentRunsMenu, QMenu, QToolBar]:
+    """Menus and toolbar; returns the recent-runs menu, the (empty) export menu and the toolbar."""
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
+    file_menu.addAction(a.new_experiment)
     file_menu.addMenu(PresetMenu(window, file_menu))
     file_menu.addAction(a.open_run)
     recent = RecentRunsMenu(window, file_menu)
@@ -75,18 +79,24 @@ def build_menus(window: QMainWindow, a: WindowActions, undo_stack: QUndoStack,
     undo.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
     redo = undo_stack.createRedoAction(window, "&Redo")
     redo.setShortcut(QKeySequence(QKeySequence.StandardKey.Redo))
+    undo.setObjectName("undo")
+    redo.setObjectName("redo")
     edit_menu.addAction(undo)
     edit_menu.addAction(redo)
+    edit_menu.addSeparator()
+    edit_menu.addAction(a.clear_points)
     edit_menu.addSeparator()
     edit_menu.addAction(a.edit_toml)
 
     training_menu = bar.addMenu("&Training")
-    for action in (a.start, a.continue_, a.pause, a.stop):
-        training_menu.addAction(action)
+    for name in TRAINING_ACTIONS:
+        training_menu.addAction(getattr(a, name))
 
     view_menu = bar.addMenu("&View")
     for dock in docks.values():
         view_menu.addAction(dock.toggleViewAction())
+    view_menu.addSeparator()
+    view_menu.addAction(a.reset_layout)
     view_menu.addSeparator()
     view_menu.addAction(a.loss_log_scale)
 
@@ -95,8 +105,8 @@ def build_menus(window: QMainWindow, a: WindowActions, undo_stack: QUndoStack,
 
     toolbar = window.addToolBar("Training")
     toolbar.setObjectName("training_toolbar")
-    for action in (a.start, a.continue_, a.pause, a.stop):
-        toolbar.addAction(action)
+    for name in TRAINING_ACTIONS:
+        toolbar.addAction(getattr(a, name))
     toolbar.addSeparator()
     toolbar.addAction(a.save_run)
-    return recent, export_menu
+    return recent, export_menu, toolbar

@@ -46,11 +46,13 @@ class RunFileCommands(QObject):
     @Slot(QAction)
     def open_recent(self, action: QAction) -> None:
         path = action.data()
-        if path:
+        if path and self.window.confirm_discard("opening another run"):
             self.open_run(path)
 
     @Slot()
     def open_run_dialog(self) -> None:
+        if not self.window.confirm_discard("opening another run"):
+            return
         path = self.ask_directory("Open a run directory")
         if path:
             self.open_run(path)
@@ -75,6 +77,8 @@ class RunFileCommands(QObject):
     # -- configs ------------------------------------------------------------------------------------
     @Slot()
     def import_config(self) -> None:
+        if not self.window.confirm_discard("importing a config"):
+            return
         path = self.ask_file("Import an experiment config", save=False)
         if not path:
             return

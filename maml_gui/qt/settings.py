@@ -27,13 +27,16 @@ class SettingKey:
 
 WINDOW_GEOMETRY = SettingKey("window/geometry", QByteArray, QByteArray(), "main window size and position")
 WINDOW_STATE = SettingKey("window/state", QByteArray, QByteArray(), "dock and toolbar layout")
-LAST_PRESET = SettingKey("experiment/last_preset", str, "finn2017-sinusoid", "preset loaded at start")
+LAST_PRESET = SettingKey("experiment/last_preset", str, "finn2017-sinusoid", "preset loaded at start when there "
+                         "is no last config")
+LAST_CONFIG = SettingKey("experiment/last_config", str, "", "the experiment config (TOML) being edited when the "
+                         "window closed; loaded at start")
 RECENT_RUNS = SettingKey("files/recent_runs", list, [], "run directories opened or saved, newest first")
 LAST_DIRECTORY = SettingKey("files/last_directory", str, "", "folder last used in a file dialog")
 LOSS_LOG_SCALE = SettingKey("plots/loss_log_scale", bool, True, "meta-loss plot uses a log y axis")
 CONFIRM_DISCARD = SettingKey("ui/confirm_discard", bool, True, "ask before discarding an unsaved trained model")
 
-ALL_KEYS = (WINDOW_GEOMETRY, WINDOW_STATE, LAST_PRESET, RECENT_RUNS, LAST_DIRECTORY, LOSS_LOG_SCALE,
+ALL_KEYS = (WINDOW_GEOMETRY, WINDOW_STATE, LAST_PRESET, LAST_CONFIG, RECENT_RUNS, LAST_DIRECTORY, LOSS_LOG_SCALE,
             CONFIRM_DISCARD)
 
 

@@ -1,0 +1,36 @@
+"""Help > About: what this is, and the versions and device a bug report needs."""
+
+from __future__ import annotations
+
+import html
+import platform
+
+import pyqtgraph
+import PySide6
+import torch
+from PySide6.QtCore import qVersion
+
+from maml_gui import __version__
+from maml_gui.core.device import available_devices, describe_device, resolve_device
+
+
+def versions() -> dict[str, str]:
+    return {"MAML Studio": __version__, "PyTorch": torch.__version__, "Qt": qVersion(),
+            "PySide6": PySide6.__version__, "pyqtgraph": pyqtgraph.__version__, "Python": platform.python_version()}
+
+
+def device_found() -> str:
+    """The device that ``auto`` trains on, and why the others are not used."""
+    try:
+        found = describe_device(resolve_device("auto"))
+    except Exception as err:  # noqa: BLE001 - the About box must open whatever the driver says
+        found = f"none usable ({err})"
+    absent = [f"{name}: {reason}" for name, reason in available_devices().items() if reason is not None]
+    return found + (f" ({'; '.join(absent)})" if absent else "")
+
+
+def about_html(app_name: str) -> str:
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>&nbsp;{html.escape(v)}</td></tr>" for k, v in versions().items())
+    return (f"<b>{html.escape(app_name)}</b> {html.escape(__version__)}<br>Meta-learning (MAML, FOMAML, Reptile, ANIL, "
+            f"Meta-SGD, MAML++) on few-shot regression tasks.<br><br><table>{rows}</table><br>"
+            f"Device found: {html.escape(device_found())}")
