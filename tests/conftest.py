@@ -1,8 +1,9 @@
 """Shared test setup.
 
 Qt runs headless (``QT_QPA_PLATFORM=offscreen``, set before anything imports Qt), every test
-gets its own empty QSettings store in a temporary directory, and a Qt test fails when it
-leaves a QThread running (a dangling thread crashes later tests at interpreter exit).
+gets its own empty QSettings store in a temporary directory, a Qt test fails when it leaves a
+QThread running (a dangling thread crashes later tests at interpreter exit), and the widgets
+pytest-qt closed are deleted at the end of their own test (not in the middle of a later one).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 try:  # core tests must still run where PySide6 is not installed
-    from PySide6.QtCore import QCoreApplication, QSettings, QThread
+    from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QThread
 except ImportError:  # pragma: no cover - exercised only in a Qt-free environment
     QSettings = None
 
@@ -61,3 +62,15 @@ def _no_dangling_qthreads(request):
             pass
     if running:
         pytest.fail(f"{len(running)} QThread(s) still running after the test; stop and wait for them")
+
+
+@pytest.fixture(autouse=True)
+def _delete_closed_widgets(request):
+    """Run the ``deleteLater`` that pytest-qt queues for each widget it closes, now.
+
+    ``processEvents`` leaves deferred deletions queued; a window deleted later, in the middle of
+    another test's event handling, tears its plots down in an order pyqtgraph's legends do not
+    survive (a segfault in ``GraphicsWidgetAnchor``)."""
+    yield
+    if QSettings is not None and "qtbot" in request.fixturenames:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

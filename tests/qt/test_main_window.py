@@ -58,7 +58,7 @@ def test_start_draws_curves_and_feeds_the_playground(qtbot, window):
     assert window.adaptation_plot.record is not None and window.adaptation_plot.record.iteration == 40
     assert window.status_panel.progress_bar.value() == 40
     assert window.isWindowModified()
-    qtbot.waitUntil(lambda: "iteration 40" in window.playground.hint.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "iteration 40" in window.playground.controls.model_label.text(), timeout=10_000)
 
 
 def test_pause_and_stop_actions(qtbot, window):

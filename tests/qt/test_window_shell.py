@@ -139,7 +139,7 @@ def test_status_bar_shows_iteration_speed_device_time_and_progress(qtbot, window
     qtbot.waitUntil(lambda: window.session.iteration > 20 and bar.speed.text().endswith("it/s"), timeout=10_000)
     assert bar.iteration.text().startswith("iteration ") and bar.iteration.text().endswith(" / 1,000,000")
     assert int(bar.iteration.text().split()[1].replace(",", "")) > 0
-    assert bar.device.text() == "cpu" and "elapsed" in bar.time.text() and "left" in bar.time.text()
+    assert bar.device.text() == "cpu" and "elapsed" in bar.time.text() and "ETA" in bar.time.text()
     assert bar.progress_bar.maximum() == 1_000_000 and bar.progress_bar.value() > 0
     assert bar.state.text() == "training"
     assert all(w.minimumSize() == w.maximumSize() for w in bar.labels.values())  # no relayout per report

@@ -1,4 +1,8 @@
-"""Training buttons and live numbers: progress, speed, time left, latest losses."""
+"""Training buttons and live numbers: progress, speed, time left, latest losses.
+
+The value labels have a fixed size that grows only for a longer text (see :mod:`.fixed_labels`),
+so the ten reports a second repaint them alone instead of laying out the whole window again.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QProgressBar, QToolButton, QVBoxLayout, QWidget
 
 from maml_gui.core.training import Progress
+from maml_gui.qt.panels.fixed_labels import fit_width, fixed_label, show_text
 
 
 def format_duration(seconds: float) -> str:
@@ -19,6 +24,9 @@ def format_duration(seconds: float) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+ROOM_FOR = "0.1234 before → 0.1234 after"
 
 
 def format_loss(value: float) -> str:
@@ -56,8 +64,8 @@ class TrainingStatusPanel(QWidget):
         self.reset()
 
     def _value_label(self, name: str) -> QLabel:
-        label = QLabel("–", self)
-        label.setObjectName(f"status_{name}")
+        label = fixed_label(self, f"status_{name}", ROOM_FOR)
+        label.setText("–")
         return label
 
     @Slot()
@@ -65,6 +73,7 @@ class TrainingStatusPanel(QWidget):
         self.progress_bar.setRange(0, max(total, 1))
         self.progress_bar.setValue(0)
         for label in (self.speed, self.time, self.losses, self.validation, self.device):
+            fit_width(label, ROOM_FOR)
             label.setText("–")
 
     def set_total(self, total: int) -> None:
@@ -78,14 +87,14 @@ class TrainingStatusPanel(QWidget):
         self.progress_bar.setMaximum(max(progress.total, 1))
         self.progress_bar.setValue(min(progress.iteration, progress.total))
         if progress.iterations.size:  # a report without new iterations has no speed to tell
-            self.speed.setText(f"{progress.its_per_s:,.0f} it/s · meta lr {progress.meta_lr:.3g}")
+            show_text(self.speed, f"{progress.its_per_s:,.0f} it/s · meta lr {progress.meta_lr:.3g}")
         left = "done" if progress.finished else "stopped" if progress.stopped else format_duration(progress.eta_s)
-        self.time.setText(f"{format_duration(progress.elapsed_s)} / {left}")
+        show_text(self.time, f"{format_duration(progress.elapsed_s)} / {left}")
         if progress.loss_after.size:
-            self.losses.setText(f"{format_loss(float(progress.loss_before[-1]))} before → "
-                                f"{format_loss(float(progress.loss_after[-1]))} after")
+            show_text(self.losses, f"{format_loss(float(progress.loss_before[-1]))} before → "
+                                   f"{format_loss(float(progress.loss_after[-1]))} after")
         if progress.validation is not None:
             v = progress.validation
-            self.validation.setText(f"{format_loss(v.loss_before)} → {format_loss(v.loss_after)} "
-                                    f"(iteration {v.iteration})")
-        self.device.setText(progress.device)
+            show_text(self.validation, f"{format_loss(v.loss_before)} → {format_loss(v.loss_after)} "
+                                       f"(iteration {v.iteration})")
+        show_text(self.device, progress.device)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFo
 
 from .prediction import BASELINE_OFF, BASELINE_PRETRAINED, BASELINE_RANDOM
 
+CONTROLS_WIDTH = 230
 DEFAULT_STEPS = 5
 MAX_STEPS = 100
 LEARNED_LR_TEXT = "learned/config"
@@ -26,6 +27,11 @@ class PlaygroundControls(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # which snapshot the curves come from; fixed size, so its updates during training
+        # (a few a second) repaint the label alone instead of laying out the window again
+        self.model_label = QLabel("no model yet")
+        self.model_label.setObjectName("playground_model")
+        self.model_label.setFixedSize(CONTROLS_WIDTH - 12, self.model_label.fontMetrics().height() + 4)
         self.sample_button = QPushButton("Sample task")
         self.sample_button.setToolTip("Draw a random task from the current distribution: "
                                       "its true curve (dashed) and K support points")
@@ -62,19 +68,23 @@ class PlaygroundControls(QWidget):
         form.addRow(self.baseline_combo)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.model_label)
         layout.addWidget(self.sample_button)
         layout.addWidget(self.clear_button)
         layout.addLayout(form)
         layout.addWidget(self.mse_caption)
         layout.addWidget(self.mse_table, stretch=1)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
-        self.setFixedWidth(230)
+        self.setFixedWidth(CONTROLS_WIDTH)
 
         self.steps_spin.valueChanged.connect(self.settingsChanged)
         self.lr_spin.valueChanged.connect(self.settingsChanged)
         self.baseline_combo.currentIndexChanged.connect(self.settingsChanged)
         self.sample_button.clicked.connect(self.sampleRequested)
         self.clear_button.clicked.connect(self.clearRequested)
+
+    def show_model(self, iteration: int | None, algorithm: str = "") -> None:
+        self.model_label.setText("no model yet" if iteration is None else f"model: {algorithm}, iteration {iteration:,}")
 
     def steps(self) -> int:
         return self.steps_spin.value()

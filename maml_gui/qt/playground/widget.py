@@ -226,8 +226,12 @@ class PlaygroundWidget(QWidget):
         if result is not None and result.error:
             self.hint.setText(result.error)
             return
-        lines = [NO_SNAPSHOT_HINT if self._snapshot is None
-                 else f"Model at iteration {self._snapshot.iteration} ({self._snapshot.algorithm})."]
+        snapshot = self._snapshot
+        self.controls.show_model(None if snapshot is None else snapshot.iteration,
+                                 "" if snapshot is None else snapshot.algorithm)
+        # the hint's text stays the same while training goes on (its iteration is in the
+        # fixed-size model label): a changing word-wrapped label would relayout the window
+        lines = [NO_SNAPSHOT_HINT if snapshot is None else f"Adapting the meta-learned model ({snapshot.algorithm})."]
         if result is not None:
             lines.extend(result.notes)
         self.hint.setText(" ".join(lines) + "\n" + EDIT_HINT)
