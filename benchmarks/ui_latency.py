@@ -116,6 +116,19 @@ def run_event_loop(app, seconds: float) -> None:
     loop.exec()
 
 
+def prefill_loss_plot(plot, count: int) -> None:
+    """``count`` iterations numbered -count..-1, with losses shaped like a real run's."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    iterations = np.arange(-count, 0, dtype=np.float64)
+    decay = np.exp(-np.linspace(0.0, 5.0, count))
+    after = 0.3 + 3.0 * decay + 0.2 * rng.random(count)
+    plot.reset()
+    plot._add_training(iterations, 3.0 + rng.random(count), after)
+    plot._redraw()
+
+
 def _quiet_offscreen(mode, context, message: str) -> None:
     """Drop the offscreen platform's 'does not support propagateSizeHints' noise; print the rest."""
     if "propagateSizeHints" not in message:
@@ -126,9 +139,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--threads", type=int, default=0, help="torch threads for training (0: all cores but one)")
+    parser.add_argument("--prefill", type=int, default=0, metavar="N",
+                        help="draw N earlier iterations in the meta-loss plot first, as in a long run")
+    parser.add_argument("--no-autosave", action="store_true",
+                        help="train without a run directory (by default the run autosaves at each validation)")
     args = parser.parse_args(argv)
     if args.seconds <= 0:
         parser.error("--seconds must be > 0")
+    if args.prefill < 0:
+        parser.error("--prefill must be >= 0")
     if "DISPLAY" not in os.environ and "WAYLAND_DISPLAY" not in os.environ:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -158,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     window.session.new_experiment(config)
     window.playground.sample_task()
+    if not args.no_autosave:  # the run gets a directory, so training autosaves into it
+        assert window.session.save_run(os.path.join(tempfile.mkdtemp(), "run"))
     probe = LatencyProbe()
     draw_ms: list[float] = []
     original = window.session._on_progress
@@ -168,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         draw_ms.append((time.perf_counter() - started) * 1000)
 
     window.session.start_training()
+    if args.prefill:  # before any report is drawn, so the iterations stay in order
+        prefill_loss_plot(window.loss_plot, args.prefill)
     job = window.session._job  # measure the session's report handling and everything it triggers
     job.progressed.disconnect(original)
     job.progressed.connect(timed_progress)
@@ -191,7 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     idle_late = list(probe.late_ms)
     window.close()
 
-    print(f"finn2017-sinusoid, CPU, {threads} torch thread(s), {os.cpu_count()} cores, {args.seconds:g} s per phase")
+    print(f"finn2017-sinusoid, CPU, {threads} torch thread(s), {os.cpu_count()} cores, {args.seconds:g} s per phase, "
+          f"autosave {'off' if args.no_autosave else 'at each validation'}"
+          + (f", meta-loss plot prefilled with {args.prefill:,} iterations" if args.prefill else ""))
     print(f"  headless Trainer.run        {headless:8.0f} it/s")
     print(f"  app, training + live plots  {app_rate:8.0f} it/s  ({app_rate / headless:.0%} of headless)")
     print(f"  GUI time per report         p50 {percentile(draw_ms, 50):5.1f} ms  p95 {percentile(draw_ms, 95):5.1f} ms"

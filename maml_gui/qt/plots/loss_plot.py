@@ -52,11 +52,12 @@ class MetaLossPlot(pg.PlotWidget):
                                           symbolBrush=BEFORE_COLOR, symbolPen=None, name="validation, before")
         self.val_after_curve = item.plot(pen=_pen(AFTER_COLOR, dashed=True), symbol="o", symbolSize=5,
                                          symbolBrush=AFTER_COLOR, symbolPen=None, name="validation, after")
-        self._pairs = (
+        self._training_pairs = (
             (self.raw_before, self.raw_before_curve), (self.raw_after, self.raw_after_curve),
             (self.smooth_before, self.before_curve), (self.smooth_after, self.after_curve),
-            (self.val_before, self.val_before_curve), (self.val_after, self.val_after_curve),
         )
+        self._validation_pairs = ((self.val_before, self.val_before_curve), (self.val_after, self.val_after_curve))
+        self._pairs = self._training_pairs + self._validation_pairs
         self.set_log_scale(log_scale)
 
     # -- public API ----------------------------------------------------------------------------
@@ -82,14 +83,18 @@ class MetaLossPlot(pg.PlotWidget):
 
     @Slot(object)
     def add_progress(self, progress: Progress) -> None:
-        """Append one training report (every iteration since the last one)."""
+        """Append one training report (every iteration since the last one); only the curves
+        that grew are handed their data again."""
+        pairs = ()
         if progress.iterations.size:
             self._add_training(progress.iterations, progress.loss_before, progress.loss_after)
+            pairs += self._training_pairs
         if progress.validation is not None:
             record = progress.validation
             self.val_before.extend([record.iteration], [record.loss_before])
             self.val_after.extend([record.iteration], [record.loss_after])
-        self._redraw()
+            pairs += self._validation_pairs
+        self._redraw(pairs)
 
     def point_count(self) -> int:
         """Training iterations drawn (for tests and the status line)."""
@@ -102,8 +107,8 @@ class MetaLossPlot(pg.PlotWidget):
         self.smooth_before.extend(iterations, before)
         self.smooth_after.extend(iterations, after)
 
-    def _redraw(self) -> None:
-        for series, curve in self._pairs:
+    def _redraw(self, pairs=None) -> None:
+        for series, curve in self._pairs if pairs is None else pairs:
             x, y = series.x, series.y
             if self.log_scale:  # log of zero or a negative loss cannot be drawn
                 keep = y > 0
