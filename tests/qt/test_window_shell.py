@@ -3,6 +3,8 @@ bar, the device selector, Train disabled by an invalid form, the last config kep
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 pytest.importorskip("pytestqt")
@@ -162,6 +164,7 @@ def test_absent_devices_are_disabled_with_the_reason(qtbot, monkeypatch):
         assert section.device.itemData(index, Qt.ItemDataRole.ToolTipRole) == reason
     for name in ("auto", "cpu"):
         assert model.item(section.device.findData(name)).isEnabled()
+    assert [section.device.itemText(i) for i in range(section.device.count())] == ["Auto", "CPU", "CUDA", "MPS"]
 
 
 def test_present_devices_stay_enabled(qtbot, monkeypatch):
@@ -188,6 +191,16 @@ def test_a_formula_error_disables_train_until_fixed(window):
     expression.setText("a * sin(b * x + c) + 1")
     expression.textEdited.emit(expression.text())
     assert start.isEnabled() and window.session.config.task.expression == "a * sin(b * x + c) + 1"
+
+
+def test_closing_during_training_ends_within_two_seconds(qtbot, window):
+    window.session.set_config(load_preset("finn2017-sinusoid").with_overrides(
+        ["training.device=\"cpu\"", "training.threads=1", "training.val_interval=200"]))
+    window.window_actions.start.trigger()
+    qtbot.waitUntil(lambda: window.session.iteration > 0, timeout=10_000)
+    started = time.perf_counter()
+    assert window.close()
+    assert time.perf_counter() - started < 2.0 and window.session.state is TrainingState.IDLE
 
 
 def test_new_asks_then_starts_over_without_points(qtbot, window):

@@ -28,7 +28,7 @@ class TaskSection(QGroupBox):
     edited = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Tasks", parent)
+        super().__init__("Task distribution", parent)
         self.family = choice_field(FAMILIES, "family", self, "the distribution tasks are drawn from")
         for index, name in enumerate(FAMILIES):
             self.family.setItemText(index, FAMILY_LABELS.get(name, name))

@@ -22,6 +22,7 @@ ALGORITHM_LABELS = {
     "metasgd": "Meta-SGD (learned per-parameter rates)",
 }
 ACTIVATIONS = ModelConfig.model_fields["activation"].annotation.__args__
+DEVICE_LABELS = {"auto": "Auto", "cpu": "CPU", "cuda": "CUDA", "mps": "MPS"}
 SCHEDULES = TrainingConfig.model_fields["meta_lr_schedule"].annotation.__args__
 SCHEDULE_LABELS = {"constant": "constant", "cosine": "cosine annealing (MAML++)", "linear": "linear decay"}
 
@@ -85,6 +86,8 @@ class TrainingSection(QWidget):
         self.seed = int_field(TrainingConfig, "seed", training_box, "same seed and device give the same curves")
         self.device = choice_field(DEVICE_CHOICES, "device", training_box, "where training runs; auto picks CUDA, "
                                    "then MPS, then the CPU")
+        for index, name in enumerate(DEVICE_CHOICES):
+            self.device.setItemText(index, DEVICE_LABELS.get(name, name))
         for name, reason in available_devices().items():
             index = self.device.findData(name)
             if reason is not None and index >= 0:

@@ -38,7 +38,9 @@ class MetaLossPlot(pg.PlotWidget):
         item.setLabel("bottom", "meta-iteration")
         item.setLabel("left", "query MSE")
         item.showGrid(x=True, y=True, alpha=0.2)
-        item.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 200))
+        # two compact columns along the top: one row less of curves hidden under it
+        item.addLegend(offset=(-10, 5), brush=pg.mkBrush(255, 255, 255, 200), colCount=2, labelTextSize="8pt",
+                       verSpacing=-6)
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
         self.raw_before, self.raw_after = GrowingSeries(), GrowingSeries()

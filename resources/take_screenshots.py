@@ -1,0 +1,106 @@
+"""Take the README screenshots of the real window (run under X, e.g. Xvfb).
+
+    Xvfb :99 -screen 0 1600x1000x24 &
+    DISPLAY=:99 QT_QPA_PLATFORM=xcb python resources/take_screenshots.py [--out assets]
+
+Writes ``window-training.png`` (the main window while the ``finn2017-sinusoid`` preset trains,
+curves visible) and ``playground.png`` (the playground after some ten thousand iterations, with
+five support points clicked on a sampled task's curve and the model adapted to them). Settings go to a
+temporary folder, so the user's are left alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def wait(app, seconds: float, until=None) -> None:
+    """Run the event loop for ``seconds`` (or until ``until()`` is true)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and not (until is not None and until()):
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def click_at(plot, x: float, y: float) -> None:
+    """A left click on the plot at data coordinates (x, y), as the user would make it."""
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    scene_point = plot.getPlotItem().vb.mapViewToScene(QPointF(x, y))
+    local = QPointF(plot.mapFromScene(scene_point))
+    viewport = plot.viewport()
+    for kind, buttons in ((QMouseEvent.Type.MouseButtonPress, Qt.MouseButton.LeftButton),
+                          (QMouseEvent.Type.MouseButtonRelease, Qt.MouseButton.NoButton)):
+        event = QMouseEvent(kind, local, QPointF(viewport.mapToGlobal(local.toPoint())), Qt.MouseButton.LeftButton,
+                            buttons, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(viewport, event)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="assets", help="folder for the PNGs")
+    parser.add_argument("--train-seconds", type=float, default=25.0, help="training before the window shot")
+    args = parser.parse_args(argv)
+    if "DISPLAY" not in os.environ:
+        parser.error("needs an X display (e.g. Xvfb :99, then DISPLAY=:99)")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    import torch
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from maml_gui.core.presets import load_preset
+    from maml_gui.qt import settings as keys
+    from maml_gui.qt.app import configure_application
+    from maml_gui.qt.main_window import MainWindow
+    from maml_gui.qt.playground.prediction import BASELINE_PRETRAINED
+    from maml_gui.qt.session import TrainingState
+
+    app = QApplication(sys.argv[:1])
+    configure_application(app)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+    window = MainWindow()
+    window.settings.set(keys.CONFIRM_DISCARD, False)
+    window.move(0, 0)
+    window.resize(1440, 900)
+    window.show()
+    window.load_preset("finn2017-sinusoid")
+    wait(app, 1.0)
+
+    # 1. the window while training, with a sampled task in the playground
+    window.playground.sample_task()
+    window.window_actions.start.trigger()
+    wait(app, args.train_seconds)
+    window.grab().save(str(out / "window-training.png"))
+    window.window_actions.stop.trigger()
+    wait(app, 10.0, until=lambda: window.session.state is TrainingState.IDLE)
+
+    # 2. the playground after training: a new task, its points cleared, five points clicked on
+    #    its (dashed) true curve; the model and the pretrained baseline adapt to them
+    window.playground.sample_task()
+    window.window_actions.clear_points.trigger()
+    window.playground.controls.set_baseline_mode(BASELINE_PRETRAINED)
+    wait(app, 0.5)
+    task = window.playground.true_task
+    for x in (-4.0, -2.3, -0.6, 1.2, 3.3):
+        y = float(task.true_function(torch.tensor([x]))[0, 0, 0])
+        click_at(window.playground.plot, x, y)
+        wait(app, 0.2)
+    wait(app, 2.0)
+    window.playground.grab().save(str(out / "playground.png"))
+    print(f"wrote {out / 'window-training.png'} and {out / 'playground.png'} "
+          f"(model at iteration {window.session.iteration})")
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
