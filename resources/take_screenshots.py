@@ -57,7 +57,6 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from maml_gui.core.presets import load_preset
     from maml_gui.qt import settings as keys
     from maml_gui.qt.app import configure_application
     from maml_gui.qt.main_window import MainWindow
