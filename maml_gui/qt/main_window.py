@@ -98,7 +98,7 @@ class MainWindow(QMainWindow):
         a.pause.toggled.connect(self._on_pause_toggled)
         a.stop.triggered.connect(s.request_stop)
         a.reset.triggered.connect(c.reset_training)
-        a.reset_layout.triggered.connect(self.dock_layout.reset)
+        a.reset_layout.triggered.connect(self.reset_layout)
         a.loss_log_scale.toggled.connect(self._on_log_scale_toggled)
         a.about.triggered.connect(self.show_about)
         self.playground.model.changed.connect(self._update_actions)
@@ -154,6 +154,11 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def load_preset(self, name: str) -> None:
         self.commands.load_preset(name)
+
+    @Slot()
+    def reset_layout(self) -> None:
+        """View > Reset Layout: every dock and the toolbar back where they were at first."""
+        self.dock_layout.reset()
 
     # -- what File > Export reads (see maml_gui.qt.export_actions) --------------------------------
     def current_snapshot(self) -> ModelSnapshot | None:
