@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         a.reset_layout.triggered.connect(self.reset_layout)
         a.loss_log_scale.toggled.connect(self._on_log_scale_toggled)
         a.about.triggered.connect(self.show_about)
-        self.playground.model.changed.connect(self._update_actions)
+        self.playground.model.changed.connect(self._on_points_changed)
         self.config_panel.validity_changed.connect(self._update_actions)
         self.config_panel.config_edited.connect(self._on_config_edited)
         self.config_panel.preset_chosen.connect(self.load_preset)
@@ -225,6 +225,10 @@ class MainWindow(QMainWindow):
         except ValueError as err:
             self.show_error(f"the run's drawn points were not loaded: {err}")
 
+    @Slot()
+    def _on_points_changed(self) -> None:  # every drag step too: only what depends on the points
+        self.window_actions.clear_points.setEnabled(len(self.playground.model) > 0)
+
     @Slot(bool)
     def _on_pause_toggled(self, paused: bool) -> None:
         if paused:
@@ -253,7 +257,7 @@ class MainWindow(QMainWindow):
         a.pause.setEnabled(training)
         a.stop.setEnabled(training)
         a.reset.setEnabled(training or self.session.snapshot is not None or self.session.history() is not None)
-        a.clear_points.setEnabled(bool(self.playground.points()))
+        self._on_points_changed()
         a.pause.blockSignals(True)
         a.pause.setChecked(state is TrainingState.PAUSED)
         a.pause.setText("Resume" if state is TrainingState.PAUSED else "Pause")
