@@ -14,20 +14,10 @@ from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from maml_gui.core.config import from_dict  # noqa: E402
 from maml_gui.core.tasks import SinusoidFamily  # noqa: E402
-from maml_gui.core.training import Trainer  # noqa: E402
 from maml_gui.qt.playground import PlaygroundWidget, adaptation  # noqa: E402
 
 MOVE_INTERVAL_MS = 15  # pyqtgraph drops mouse moves closer together than 10 ms
-
-
-@pytest.fixture(scope="module")
-def snapshot():
-    trainer = Trainer(from_dict({"training": {"iterations": 20, "val_interval": 10}}), device="cpu")
-    for _ in trainer.run():
-        pass
-    return trainer.snapshot()
 
 
 @pytest.fixture

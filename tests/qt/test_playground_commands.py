@@ -11,22 +11,12 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtGui import QUndoStack  # noqa: E402
 
-from maml_gui.core.config import from_dict  # noqa: E402
 from maml_gui.core.tasks import SinusoidFamily  # noqa: E402
-from maml_gui.core.training import Trainer  # noqa: E402
 from maml_gui.qt.playground import (AddPointCommand, ClearPointsCommand, MovePointCommand,  # noqa: E402
                                     RemovePointCommand, ReplacePointsCommand)
 from maml_gui.qt.playground.adaptation import AdaptationRunner  # noqa: E402
 from maml_gui.qt.playground.points import PointListModel  # noqa: E402
 from maml_gui.qt.playground.prediction import AdaptationRequest, compute_adaptation, query_grid  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def snapshot():
-    trainer = Trainer(from_dict({"training": {"iterations": 20, "val_interval": 10}}), device="cpu")
-    for _ in trainer.run():
-        pass
-    return trainer.snapshot()
 
 
 @pytest.fixture
