@@ -35,7 +35,8 @@ class ExperimentCommands(QObject):
 
     @Slot()
     def start_training(self) -> None:
-        if self.window.config_panel.is_valid():
+        """Training > Train: a new model from the current settings (asks before replacing an unsaved one)."""
+        if self.window.config_panel.is_valid() and self.window.confirm_discard("training a new model"):
             self.session.start_training()
 
     @Slot()

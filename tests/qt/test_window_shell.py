@@ -251,3 +251,14 @@ def test_throttle_passes_the_first_value_at_once_then_only_the_newest(qtbot):
     qtbot.waitUntil(lambda: passed == [1, 3], timeout=2000)
     throttle.push_now(None)
     assert passed == [1, 3, None] and not throttle.has_pending()
+
+
+def test_train_asks_before_replacing_an_unsaved_model(qtbot, window):
+    train_to_the_end(qtbot, window)
+    trained = window.session.snapshot
+    window.settings.set(keys.CONFIRM_DISCARD, True)
+    asked = []
+    window.ask_unsaved = lambda doing: asked.append(doing) or Button.Cancel
+    window.window_actions.start.trigger()
+    assert asked == ["training a new model"] and window.session.snapshot is trained
+    assert window.session.state is TrainingState.IDLE
