@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from maml_gui.core.checkpoint import RunError, save_trainer
 from maml_gui.core.training import Trainer, TrainingControl, TrainingError
@@ -56,6 +56,11 @@ class TrainingWorker(QObject):
             log.error("training failed:\n%s", traceback.format_exc())
             self.failed.emit(f"training stopped by an unexpected error: {type(err).__name__}: {err}")
         finally:
+            # Hand the object back to the GUI thread so that its deleteLater runs there: a
+            # Python-wrapped QObject destroyed in this thread takes Qt's connection lock and
+            # then waits for the GIL, which deadlocks against a GUI thread that holds the GIL
+            # while connecting signals (seen as a hang in pyqtgraph's LegendItem.addItem).
+            self.moveToThread(QCoreApplication.instance().thread())
             self.finished.emit()
 
     def _autosave(self, trainer: Trainer) -> None:

@@ -13,7 +13,7 @@ import logging
 import threading
 
 import torch
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from .prediction import AdaptationRequest, AdaptationResult, compute_adaptation
 
@@ -60,6 +60,11 @@ class AdaptationWorker(QObject):
                 # looked up at call time so tests can slow it down
                 self.resultReady.emit(compute_adaptation(request))
         finally:
+            # Hand the object back to the GUI thread so that its deleteLater runs there: a
+            # Python-wrapped QObject destroyed in this thread takes Qt's connection lock and
+            # then waits for the GIL, which deadlocks against a GUI thread that holds the GIL
+            # while connecting signals (seen as a hang in pyqtgraph's LegendItem.addItem).
+            self.moveToThread(QCoreApplication.instance().thread())
             self.finished.emit()
 
 
