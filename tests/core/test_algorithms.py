@@ -15,13 +15,7 @@ from . import reference as ref
 ATOL = 1e-9  # float64 throughout: the batched and the per-task graphs agree to rounding
 
 
-@pytest.fixture(autouse=True)
-def float64():
-    """The engine draws its weights and tasks in the default dtype; make that float64 here."""
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(previous)
+pytestmark = pytest.mark.usefixtures("float64")  # tests/core/conftest.py
 
 
 def make_batch(meta_batch=4, shots=5, queries=6, seed=0, family="sinusoid"):

@@ -13,12 +13,7 @@ from . import reference as ref
 ACTIVATIONS = ["relu", "tanh", "gelu", "silu"]
 
 
-@pytest.fixture(autouse=True)
-def float64():
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(previous)
+pytestmark = pytest.mark.usefixtures("float64")  # tests/core/conftest.py
 
 
 def random_setup(activation, batched, tasks=3, points=7, seed=0, hidden=(6, 5)):
