@@ -163,6 +163,7 @@ class ExperimentSession(QObject):
                 self.error.emit(f"cannot resume {self._resumable_run}: {err}")
                 return False
             self._opened_history = self._resumable_run = None
+        self.trainer.extend_to(self.config.training.iterations)  # the schedule and a save span the new total
         self._launch()
         return True
 

@@ -296,12 +296,12 @@ def test_run_sets_torch_threads():
 def test_learned_inner_rates_take_steps_scaled_to_their_size():
     config = from_dict({"training": {"algorithm": "metasgd", "iterations": 2, "meta_lr": 1e-3, "inner_lr": 0.01,
                                      "val_interval": 1000, "baseline": False}})
-    trainer = Trainer(config, device="cpu")
+    trainer = Trainer(config, device="cpu", threads=1)
     list(trainer.run())
     weights, rates = trainer.optimizer.param_groups
     assert weights["lr"] == pytest.approx(1e-3)
     assert rates["lr"] == pytest.approx(1e-5)
-    explicit = Trainer(config.with_overrides(["training.rates_meta_lr=0.002"]), device="cpu")
+    explicit = Trainer(config.with_overrides(["training.rates_meta_lr=0.002"]), device="cpu", threads=1)
     list(explicit.run())
     assert explicit.optimizer.param_groups[1]["lr"] == pytest.approx(2e-3)
 
@@ -313,7 +313,7 @@ def test_mamlpp_learned_rates_move_relative_to_their_size():
 
     config = load_preset("mamlpp-sinusoid").with_overrides(
         ["training.iterations=300", "training.val_interval=1000", "training.baseline=false"])
-    trainer = Trainer(config, device="cpu")
+    trainer = Trainer(config, device="cpu", threads=1)
     list(trainer.run())
     drift = (trainer.learner.per_step_rates.detach() - config.training.inner_lr).abs().max().item()
     assert 0 < drift <= 300 * 1e-5 * 1.01
@@ -321,7 +321,7 @@ def test_mamlpp_learned_rates_move_relative_to_their_size():
 
 def test_diverging_baseline_stops_training_with_a_message():
     config = from_dict({"training": {"iterations": 200, "baseline_lr": 1e6, "val_interval": 1000}})
-    trainer = Trainer(config, device="cpu")
+    trainer = Trainer(config, device="cpu", threads=1)
     with pytest.raises(TrainingError, match="baseline_lr"):
         list(trainer.run())
     assert all(torch.isfinite(p).all() for p in trainer.baseline.params)
