@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from safetensors.torch import save as save_safetensors_bytes
 
+from maml_gui.core import atomic_files
 from maml_gui.core import export as export_module
 from maml_gui.core.checkpoint import (
     CONFIG, RESUME, RUN_INFO, WEIGHTS, RunError, load_resume_state, load_run, resume_trainer, save_trainer,
@@ -273,7 +274,7 @@ def test_a_write_refused_by_the_system(run, tmp_path, monkeypatch):
     def no_permission(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(export_module.tempfile, "mkstemp", no_permission)
+    monkeypatch.setattr(atomic_files.tempfile, "mkstemp", no_permission)
     before = tree_digest(tmp_path)
     with pytest.raises(ExportError, match="cannot write .*m.pt: Permission denied") as caught:
         export_run(run, "torchscript", tmp_path / "m.pt")

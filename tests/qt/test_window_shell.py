@@ -11,13 +11,14 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from superqt.utils import qthrottled  # noqa: E402
 
 from maml_gui.core.presets import load_preset  # noqa: E402
 from maml_gui.qt import settings as keys  # noqa: E402
 from maml_gui.qt.app import create_window  # noqa: E402
 from maml_gui.qt.main_window import MainWindow  # noqa: E402
 from maml_gui.qt.session import TrainingState  # noqa: E402
-from maml_gui.qt.throttle import LatestValueThrottle  # noqa: E402
+from maml_gui.qt.training_lifecycle import TrainingLifecycle  # noqa: E402
 from tests.qt.helpers import slow_config, tiny_config  # noqa: E402
 
 Button = QMessageBox.StandardButton
@@ -240,17 +241,27 @@ def test_a_damaged_last_config_falls_back_to_the_preset(qtbot):
         window.close()
 
 
-def test_throttle_passes_the_first_value_at_once_then_only_the_newest(qtbot):
-    throttle = LatestValueThrottle(100)
-    passed = []
-    throttle.passed.connect(passed.append)
-    throttle.push(1)
-    throttle.push(2)
-    throttle.push(3)
-    assert passed == [1] and throttle.has_pending()
-    qtbot.waitUntil(lambda: passed == [1, 3], timeout=2000)
-    throttle.push_now(None)
-    assert passed == [1, 3, None] and not throttle.has_pending()
+def test_playground_follows_training_snapshots_first_at_once_then_only_the_newest(qtbot, window, monkeypatch):
+    shown = []
+
+    def show(snapshot) -> None:
+        shown.append(snapshot)
+
+    running = [True]
+    monkeypatch.setattr(TrainingLifecycle, "state",
+                        property(lambda self: TrainingState.RUNNING if running[0] else TrainingState.IDLE))
+    monkeypatch.setattr(window.playground, "set_snapshot", show)
+    window.playground_snapshot = qthrottled(show, 100, parent=window)
+    for value in ("first", "second", "third"):
+        window._on_snapshot_changed(value)
+    assert shown == ["first"]
+    qtbot.waitUntil(lambda: shown == ["first", "third"], timeout=2000)
+    window._on_snapshot_changed("fourth")
+    running[0] = False
+    window._on_snapshot_changed(None)  # not training: at once, and the pending "fourth" is dropped
+    assert shown == ["first", "third", None]
+    qtbot.wait(150)
+    assert shown == ["first", "third", None]
 
 
 def test_train_asks_before_replacing_an_unsaved_model(qtbot, window):
