@@ -15,7 +15,9 @@ from .models import MLPSpec, task_mse
 from .snapshot import ModelSnapshot
 from .tasks import TaskBatch, TaskFamily
 
-CHUNK = 4096  # tasks adapted at once: bounds the inner loop's memory (the task batch itself is drawn whole)
+CHUNK = 4096  # tasks adapted at once at most: bounds the inner loop's memory (the task batch itself is drawn whole)
+CHUNK_POINTS = 10_000  # points (support + query) adapted at once: activations stay in the CPU's caches;
+# 200 validation tasks x 110 points ran in 2 chunks at about half the time of 1 (measured, 1 thread)
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,11 @@ def adaptation_losses(spec: MLPSpec, params: Sequence[torch.Tensor], rates: Inne
                       steps: int, head_only: bool = False) -> torch.Tensor:
     """Query MSE of every task after 0..steps inner steps: ``[steps + 1, B]``."""
     rows = []
+    points = batch.x_support.shape[1] + batch.x_query.shape[1]
+    chunk = max(1, min(CHUNK, CHUNK_POINTS // points))
     with torch.no_grad():
-        for start in range(0, batch.size, CHUNK):
-            part = slice(start, start + CHUNK)
+        for start in range(0, batch.size, chunk):
+            part = slice(start, start + chunk)
             result = inner_loop(spec, params, batch.x_support[part], batch.y_support[part], steps, rates,
                                 head_only=head_only, x_query=batch.x_query[part], query_steps=range(steps + 1))
             rows.append(torch.stack([task_mse(result.query_predictions[s], batch.y_query[part])

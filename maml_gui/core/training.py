@@ -87,8 +87,11 @@ class Trainer:
         self.spec = model_spec(config)
         init_generator = torch.Generator().manual_seed(t.seed)
         self.learner = build_learner(self.spec, t, init_generator, self.device)
-        optimizer_cls = torch.optim.Adam if t.meta_optimizer == "adam" else torch.optim.SGD
-        self.optimizer = optimizer_cls(self._parameter_groups(), lr=t.meta_lr)
+        if t.meta_optimizer == "adam":  # the fused kernel: one op for all tensors instead of ~6 per tensor
+            fused = True if self.device.type in ("cpu", "cuda") else None
+            self.optimizer = torch.optim.Adam(self._parameter_groups(), lr=t.meta_lr, fused=fused)
+        else:
+            self.optimizer = torch.optim.SGD(self._parameter_groups(), lr=t.meta_lr)
         self.baseline = PretrainedBaseline(self.spec, t.baseline_lr, init_generator, self.device) if t.baseline else None
         # Tasks are drawn on the CPU and moved: the same seed gives the same tasks on every
         # device, and a run trained on a GPU resumes on a laptop (generator states are per device).
@@ -146,9 +149,8 @@ class Trainer:
             losses = self.learner.meta_step(batch, self.iteration)
             self.optimizer.step()
             baseline_loss = None
-            if self.baseline is not None:
-                baseline_loss = self.baseline.loss(batch)
-                self.baseline.step(baseline_loss)
+            if self.baseline is not None and self.baseline.trains_at(self.iteration):
+                baseline_loss = self.baseline.train_step(batch)
             before, after = self.guard.check_update(losses, baseline_loss, batch)
         except RuntimeError as err:
             failure = self.guard.out_of_memory(err) if not isinstance(err, TrainingError) else None
