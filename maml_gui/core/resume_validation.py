@@ -9,6 +9,7 @@ the file unsafely; they are rewritten to name what was blocked instead.
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from pathlib import Path
@@ -72,8 +73,8 @@ def check_plain_values(state, name: str) -> None:
         elif isinstance(value, torch.Tensor):
             if value.is_floating_point() and not bool(torch.isfinite(value).all()):
                 raise RunError(f"{name} holds non-finite values (NaN or infinity)")
-        elif isinstance(value, float):
-            number(value, f"{name}: a value")
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise RunError(f"{name} holds non-finite values (NaN or infinity)")
 
 
 def check_resume_fits(state: dict, trainer, name: str) -> None:
