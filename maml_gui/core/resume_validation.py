@@ -129,13 +129,27 @@ def _check_optimizer(saved, optimizer: torch.optim.Optimizer, what: str) -> None
     for group, expected in zip(saved["param_groups"], template["param_groups"]):
         _check_group(group, expected, what)
     params = [p for group in optimizer.param_groups for p in group["params"]]
+    keys = _state_keys(optimizer)
     for index, entries in saved["state"].items():
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(params):
             raise RunError(f"{what}: state for an unknown parameter {shown(index)}")
         if not isinstance(entries, dict):
             raise RunError(f"{what}: state of parameter {index} must be a dict")
+        if keys is not None and set(entries) != keys:
+            raise RunError(f"{what}: state of parameter {index} must hold {', '.join(sorted(keys))}, "
+                           f"not {shown(sorted(map(str, entries)))}")
         for key, value in entries.items():
             _check_state_entry(key, value, params[index], f"{what}: state {index} {shown(key)}")
+
+
+def _state_keys(optimizer: torch.optim.Optimizer) -> set[str] | None:
+    """What each parameter's state holds once the optimizer has stepped (None: not known here)."""
+    if isinstance(optimizer, torch.optim.Adam):
+        amsgrad = any(group.get("amsgrad") for group in optimizer.param_groups)
+        return {"step", "exp_avg", "exp_avg_sq"} | ({"max_exp_avg_sq"} if amsgrad else set())
+    if isinstance(optimizer, torch.optim.SGD):
+        return {"momentum_buffer"}
+    return None
 
 
 def _check_group(group, expected: dict, what: str) -> None:
@@ -163,13 +177,10 @@ def _check_group(group, expected: dict, what: str) -> None:
 
 
 def _check_state_entry(key, value, param: torch.Tensor, what: str) -> None:
-    if value is None or isinstance(value, bool):
-        return
-    if isinstance(value, (int, float)):
-        number(value, what)
+    if value is None and key == "momentum_buffer":  # SGD without momentum
         return
     if not isinstance(value, torch.Tensor):
-        raise RunError(f"{what} must be a tensor or a number, not {type(value).__name__}")
+        raise RunError(f"{what} must be a tensor, not {shown(value)}")
     if key == "step":
         if value.numel() != 1 or not value.is_floating_point() and value.dtype not in (torch.int32, torch.int64):
             raise RunError(f"{what} must be one number")
