@@ -36,7 +36,7 @@ from .metrics import MetricsHistory
 from .models import MLPSpec, from_torch_layout, to_torch_layout
 from .resume_validation import check_resume_fits, load_resume_file
 from .run_validation import (PARSE_ERRORS, RunError, check_run_info, parse_history, parse_json, parse_points,
-                             read_bytes, read_text)
+                             present, read_bytes, read_text)
 from .snapshot import ModelSnapshot
 
 RUN_FORMAT = 1
@@ -199,15 +199,15 @@ def load_run(path: str | Path, with_history: bool = True) -> RunData:
         check_run_info(parse_json(_read_text(path, RUN_INFO), RUN_INFO), RUN_INFO, RUN_FORMAT)
         config = _parse_config(_read_text(path, CONFIG))
         history = MetricsHistory()
-        if with_history and (path / METRICS).is_file():
-            validation = _read_text(path, VALIDATION) if (path / VALIDATION).is_file() else ""
+        if with_history and present(path, METRICS):
+            validation = _read_text(path, VALIDATION) if present(path, VALIDATION) else ""
             history = parse_history(_read_text(path, METRICS), validation, METRICS, VALIDATION)
         snapshot = None
-        if (path / WEIGHTS).is_file():
+        if present(path, WEIGHTS):
             limit = weights_check.expected_weights_bytes(_parameter_count(config), config.training.inner_steps)
             snapshot = snapshot_from_bytes(read_bytes(path / WEIGHTS, limit, WEIGHTS))
             weights_check.check_fits_config(snapshot, config, WEIGHTS)
-        points = parse_points(parse_json(_read_text(path, POINTS), POINTS), POINTS) if (path / POINTS).is_file() else []
+        points = parse_points(parse_json(_read_text(path, POINTS), POINTS), POINTS) if present(path, POINTS) else []
     except RunError as err:
         raise RunError(f"{path}: {err}") from None
     except (*PARSE_ERRORS, OSError) as err:
@@ -238,7 +238,11 @@ def load_resume_state(path: str | Path, config: ExperimentConfig | None = None) 
     """The optimiser/RNG state, unpickled with ``weights_only=True`` (tensors and containers only),
     every number in it finite. With ``config``, its size is limited by the config's model."""
     file = Path(path) / RESUME
-    if not file.is_file():
+    try:
+        found = present(Path(path), RESUME)
+    except RunError as err:
+        raise RunError(f"{path}: {err}") from None
+    if not found:
         raise RunError(f"{path} has no {RESUME}: it cannot be resumed")
     if config is None:
         config = load_run(path, with_history=False).config

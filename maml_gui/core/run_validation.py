@@ -55,6 +55,22 @@ def shown(value) -> str:
 
 
 # -- reading ------------------------------------------------------------------------------------
+def present(folder: Path, name: str) -> bool:
+    """True for a regular file (or a link to one), False when absent; anything else there is refused."""
+    path = folder / name
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise RunError(f"{name} is a link to nothing") from None
+        return False
+    except OSError as err:  # a loop of links, a name too long, no permission
+        raise RunError(f"cannot read {name}: {err.strerror or err}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise RunError(f"{name} is not a regular file")
+    return True
+
+
 def read_bytes(path: Path, limit: int, name: str) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes (checked before reading)."""
     try:

@@ -330,3 +330,25 @@ def test_a_bad_run_in_a_real_process_never_aborts(run):
         assert done.returncode == 2, done.stderr
         assert done.stderr.splitlines() == [f"maml-gui: error: {run}: run.json: format_version must be a whole "
                                             "number, not inf"]
+
+
+# -- not regular files ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("file, kind", [
+    *[("model.safetensors", kind) for kind in ("/dev/zero", "fifo", "loop", "dangling", "folder")],
+    ("resume.pt", "/dev/zero"), ("resume.pt", "fifo"), ("resume.pt", "loop"),
+    ("points.json", "fifo"), ("metrics.csv", "/dev/zero"),
+])
+def test_run_files_that_are_not_regular_files(run, file, kind):
+    (run / file).unlink()
+    if kind == "/dev/zero":
+        (run / file).symlink_to("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(run / file)
+    elif kind == "loop":
+        (run / file).symlink_to(run / file)
+    elif kind == "dangling":
+        (run / file).symlink_to(run / "nothing-here")
+    else:
+        (run / file).mkdir()
+    skip = {"metrics.csv": ("evaluate", "export"), "resume.pt": ("evaluate", "export", "gui")}.get(file, ())
+    assert_refused_everywhere(run, file, skip)
