@@ -1,9 +1,12 @@
 """Atomic file writes, and removing what a killed write left behind.
 
-:func:`atomic_write` writes a temporary ``.NAME.xxxxxxxx.tmp`` next to the target, holding an
-advisory lock on it, and renames it over the target; a process killed meanwhile leaves the old
-file intact plus the temporary one. :func:`remove_stale_temp_files` deletes such leftovers
-(our own pattern, our own names, and only when no live writer holds the lock).
+A file is written to a temporary ``.NAME.xxxxxxxx.tmp`` in the same folder, then renamed over
+the target: a killed process leaves either the old or the new file, never half of one, plus
+possibly the temporary file, which :func:`remove_stale_temp_files` deletes later (our own
+pattern and names only, and only when no live writer holds its lock: a writer keeps an
+advisory lock on each temporary file until it is renamed). Files get the permissions
+``open()`` would give them (``mkstemp``'s are owner-only), so a run directory or an export
+written on a shared server stays readable as the umask allows.
 """
 
 from __future__ import annotations
@@ -33,17 +36,17 @@ def _read_umask() -> int:
 NEW_FILE_MODE = 0o666 & ~_read_umask()
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same directory and a rename.
-
-    The file gets the permissions ``open()`` would give it (mkstemp's are owner-only), so a
-    run directory written on a shared server stays readable as the umask allows.
-    """
-    path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def atomic_write_all(files: dict[Path, bytes | str]) -> None:
+    """Write every file to a temporary name first, then rename them all; no temporary file is
+    left behind on failure (the ``OSError`` is raised)."""
+    pending: list[tuple[str, Path, object]] = []  # (temporary name, target, open locked handle)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        for target, data in files.items():
+            target = Path(target)
+            payload = data.encode("utf-8") if isinstance(data, str) else data
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            handle = os.fdopen(fd, "wb")
+            pending.append((tmp, target, handle))
             if fcntl is not None:  # held until the rename: cleaning up leftovers skips a file being written
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             if hasattr(os, "fchmod"):
@@ -51,18 +54,28 @@ def atomic_write(path: Path, data: bytes | str) -> None:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-            if os.name == "posix":
-                os.replace(tmp, path)
         if os.name != "posix":  # pragma: no cover - Windows cannot rename an open file
-            os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            for _, _, handle in pending:
+                handle.close()
+        while pending:
+            tmp, target, handle = pending[0]
+            os.replace(tmp, target)
+            pending.pop(0)
+            handle.close()
+    finally:
+        for tmp, _, handle in pending:
+            handle.close()
+            Path(tmp).unlink(missing_ok=True)
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    atomic_write_all({Path(path): data})
 
 
 def remove_stale_temp_files(folder: Path, names: tuple[str, ...]) -> list[Path]:
-    """Delete what a killed :func:`atomic_write` left: ``.NAME.xxxxxxxx.tmp``
-    for our own ``names`` only, and only when no live writer holds the file's lock. Returns what went."""
+    """Delete what a killed :func:`atomic_write` left: ``.NAME.xxxxxxxx.tmp`` for our own
+    ``names`` only, and only when no live writer holds the file's lock. Returns what went."""
     removed = []
     try:
         entries = list(os.scandir(folder))

@@ -48,9 +48,9 @@ RUN_FILES = (CONFIG, METRICS, VALIDATION, WEIGHTS, RESUME, POINTS, RUN_INFO)
 TEXT_LIMITS = {CONFIG: 1 << 20, RUN_INFO: 1 << 16, POINTS: 16 << 20, METRICS: 256 << 20, VALIDATION: 256 << 20}
 RESUME_SLACK_BYTES = 16 << 20
 
-__all__ = ["NEW_FILE_MODE", "RunError", "RunData", "atomic_write", "is_run", "load_resume_state", "load_run", "resume_trainer",
-           "save_run", "save_trainer", "snapshot_from_bytes", "snapshot_metadata", "snapshot_tensors",
-           "snapshot_to_bytes"]
+__all__ = ["NEW_FILE_MODE", "RunError", "RunData", "atomic_write", "is_run", "load_resume_state", "load_run",
+           "remove_leftover_temp_files", "resume_trainer", "save_run", "save_trainer", "snapshot_from_bytes",
+           "snapshot_metadata", "snapshot_tensors", "snapshot_to_bytes"]
 
 
 # -- weights --------------------------------------------------------------------------------
