@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar, QWidget
 
 Area = Qt.DockWidgetArea
@@ -43,13 +43,15 @@ def _clamp(value: float, bounds: tuple[int, int]) -> int:
     return int(min(max(value, bounds[0]), bounds[1]))
 
 
-class DockLayout:
+class DockLayout(QObject):
     """Creates one dock per ``(key, title, widget, area)`` and knows how to put them back."""
 
     def __init__(self, window: QMainWindow, panels: list[tuple[str, str, QWidget, Area]],
                  minimum_sizes: dict[str, tuple[int, int]] | None = None,
                  proportions: DockProportions = DEFAULT_PROPORTIONS) -> None:
+        super().__init__(window)
         self.window = window
+        self.sized_on_show = False  # True once the default sizes were fitted to the shown window
         self.proportions = proportions
         self.docks: dict[str, QDockWidget] = {}
         self.areas: dict[str, Area] = {}
@@ -81,7 +83,7 @@ class DockLayout:
         left = _clamp(p.left_share * width, p.left_px)
         by_area: dict[Area, list[QDockWidget]] = {}
         for key, dock in d.items():
-            if dock.isVisible() and not dock.isFloating():
+            if not dock.isHidden() and not dock.isFloating():
                 by_area.setdefault(w.dockWidgetArea(dock), []).append(dock)
         left_docks = by_area.get(Area.LeftDockWidgetArea, [])
         bottom_docks = by_area.get(Area.BottomDockWidgetArea, [])
@@ -123,11 +125,23 @@ class DockLayout:
 
     def restore(self, geometry: QByteArray, state: QByteArray, default_size: tuple[int, int]) -> bool:
         """The saved geometry and arrangement, or the defaults where there are none (or they are
-        damaged, or of an older layout). True when a saved arrangement was restored; when not,
-        call :meth:`apply_default_sizes` again once the window has its final size (first show)."""
+        damaged, or of an older layout): then sized again for the size the window is first shown
+        at. True when a saved arrangement was restored."""
         if geometry.isEmpty() or not self.window.restoreGeometry(geometry):
             self.window.resize(*default_size)
         if state.isEmpty() or not self.window.restoreState(state, LAYOUT_VERSION):
             self.apply_default_sizes()
+            self.window.installEventFilter(self)
             return False
         return True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.window and event.type() == QEvent.Type.Show and not self.sized_on_show:
+            self.sized_on_show = True
+            self.window.removeEventFilter(self)
+            QTimer.singleShot(0, self._size_for_the_shown_window)  # after the window (manager) settled its size
+        return False
+
+    @Slot()
+    def _size_for_the_shown_window(self) -> None:
+        self.apply_default_sizes()
