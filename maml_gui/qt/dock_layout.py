@@ -52,6 +52,7 @@ class DockLayout(QObject):
         super().__init__(window)
         self.window = window
         self.sized_on_show = False  # True once the default sizes were fitted to the shown window
+        self._pending_shares: list | None = None  # dock shares of the window before a resize, to apply after
         self.proportions = proportions
         self.docks: dict[str, QDockWidget] = {}
         self.areas: dict[str, Area] = {}
@@ -72,6 +73,30 @@ class DockLayout(QObject):
         self.stacked_under[lower] = upper
         self.window.splitDockWidget(self.docks[upper], self.docks[lower], Vertical)
 
+    def docked_by_area(self) -> dict[Area, list[QDockWidget]]:
+        """The docks shown and docked, by area, in the order they were created."""
+        by_area: dict[Area, list[QDockWidget]] = {}
+        for dock in self.docks.values():
+            if not dock.isHidden() and not dock.isFloating():
+                by_area.setdefault(self.window.dockWidgetArea(dock), []).append(dock)
+        return by_area
+
+    def dock_shares(self, width: int, height: int) -> list[tuple[list[QDockWidget], list[float], Qt.Orientation]]:
+        """Each docked area's thickness as a share of a ``width`` × ``height`` window (left and
+        right areas: width; top and bottom: height), and the split between docks side by side in
+        the bottom or top area (as shares of their row, negative to tell them apart)."""
+        shares = []
+        for area, docks in self.docked_by_area().items():
+            if area in (Area.LeftDockWidgetArea, Area.RightDockWidgetArea):
+                shares.append((docks[:1], [docks[0].width() / width], Horizontal))
+                continue
+            shares.append((docks[:1], [docks[0].height() / height], Vertical))
+            row = [dock for dock in docks if dock.y() == docks[0].y()]  # the curves side by side
+            if len(row) > 1:
+                total = sum(dock.width() for dock in row)
+                shares.append((row, [-dock.width() / total for dock in row], Horizontal))
+        return shares
+
     def apply_default_sizes(self) -> None:
         """Shares of the window's current size: form on the left, curves along the bottom,
         the rest (the largest part) for the playground."""
@@ -81,10 +106,7 @@ class DockLayout(QObject):
         w.setCorner(Qt.Corner.BottomRightCorner, Area.BottomDockWidgetArea)
         width, height = w.width(), w.height()
         left = _clamp(p.left_share * width, p.left_px)
-        by_area: dict[Area, list[QDockWidget]] = {}
-        for key, dock in d.items():
-            if not dock.isHidden() and not dock.isFloating():
-                by_area.setdefault(w.dockWidgetArea(dock), []).append(dock)
+        by_area = self.docked_by_area()
         left_docks = by_area.get(Area.LeftDockWidgetArea, [])
         bottom_docks = by_area.get(Area.BottomDockWidgetArea, [])
         if left_docks:
@@ -129,19 +151,39 @@ class DockLayout(QObject):
         at. True when a saved arrangement was restored."""
         if geometry.isEmpty() or not self.window.restoreGeometry(geometry):
             self.window.resize(*default_size)
-        if state.isEmpty() or not self.window.restoreState(state, LAYOUT_VERSION):
+        restored = not state.isEmpty() and self.window.restoreState(state, LAYOUT_VERSION)
+        if not restored:
             self.apply_default_sizes()
-            self.window.installEventFilter(self)
-            return False
-        return True
+        self.sized_on_show = restored  # a restored arrangement keeps its sizes
+        self.window.installEventFilter(self)
+        return restored
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if watched is self.window and event.type() == QEvent.Type.Show and not self.sized_on_show:
+        """On the first show, the default sizes for the shown window; on a resize, each dock
+        area keeps its share of the window (Qt would give or take the whole difference from
+        the playground: a wide layout shrunk to 1024×640 left it a thumbnail)."""
+        if watched is not self.window:
+            return False
+        if event.type() == QEvent.Type.Show and not self.sized_on_show:
             self.sized_on_show = True
-            self.window.removeEventFilter(self)
             QTimer.singleShot(0, self._size_for_the_shown_window)  # after the window (manager) settled its size
+        elif event.type() == QEvent.Type.Resize and self.window.isVisible() and self._pending_shares is None:
+            old = event.oldSize()
+            if old.width() > 0 and old.height() > 0:
+                self._pending_shares = self.dock_shares(old.width(), old.height())
+                QTimer.singleShot(0, self._keep_dock_shares)  # once the window's layout has the new size
         return False
 
     @Slot()
     def _size_for_the_shown_window(self) -> None:
         self.apply_default_sizes()
+
+    @Slot()
+    def _keep_dock_shares(self) -> None:
+        shares, self._pending_shares = self._pending_shares, None
+        for docks, fractions, orientation in shares or ():
+            if fractions[0] < 0:  # docks side by side: the same split of their row as before
+                span = sum(dock.width() for dock in docks)
+            else:
+                span = self.window.width() if orientation is Horizontal else self.window.height()
+            self.window.resizeDocks(docks, [max(round(abs(f) * span), 1) for f in fractions], orientation)
