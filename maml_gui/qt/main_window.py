@@ -9,8 +9,8 @@ Dialogs go through small ``ask_*`` methods so tests can answer them.
 from __future__ import annotations
 
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
 from maml_gui.core.config import ExperimentConfig
@@ -36,6 +36,9 @@ from maml_gui.qt.throttle import LatestValueThrottle
 
 APP_NAME = "MAML Studio"
 DEFAULT_SIZE = (1440, 920)
+# each dock's least size: together with the playground's they fit a 1024×640 window
+DOCK_MINIMUM_SIZES = {"experiment": (316, 160), "training": (300, 150), "meta_loss": (220, 140),
+                      "adaptation": (220, 140)}
 PLAYGROUND_INTERVAL_MS = 300  # while training, the playground re-adapts to at most ~3 snapshots a second
 STATE_TEXT = {TrainingState.IDLE: "idle", TrainingState.RUNNING: "training", TrainingState.PAUSED: "paused"}
 Button = QMessageBox.StandardButton
@@ -53,16 +56,17 @@ class MainWindow(QMainWindow):
         self.playground = PlaygroundWidget(self)
         self.setCentralWidget(self.playground)
         self.config_panel = ConfigPanel(self)
-        a = self.window_actions
-        self.status_panel = TrainingStatusPanel([a.start, a.continue_, a.pause, a.stop, a.reset], self)
+        self.status_panel = TrainingStatusPanel(parent=self)  # its buttons are the toolbar's
         self.loss_plot = MetaLossPlot(self, log_scale=self.settings.get(keys.LOSS_LOG_SCALE))
         self.adaptation_plot = AdaptationCurvePlot(self)
         area = Qt.DockWidgetArea
         self.dock_layout = DockLayout(self, [
             ("experiment", "Experiment", self.config_panel, area.LeftDockWidgetArea),
-            ("training", "Training", self.status_panel, area.RightDockWidgetArea),
+            ("training", "Training", self.status_panel, area.LeftDockWidgetArea),
             ("meta_loss", "Meta-loss", self.loss_plot, area.BottomDockWidgetArea),
-            ("adaptation", "Adaptation at validation", self.adaptation_plot, area.BottomDockWidgetArea)])
+            ("adaptation", "Adaptation at validation", self.adaptation_plot, area.BottomDockWidgetArea)],
+            minimum_sizes=DOCK_MINIMUM_SIZES)
+        self.dock_layout.stack("training", "experiment")
         self.docks = self.dock_layout.docks
         self.training_status = TrainingStatusBar(self.statusBar())
         self.state_label = self.training_status.state
@@ -77,8 +81,8 @@ class MainWindow(QMainWindow):
         self._shut_down = False
         self._show_config(self.session.config)
         self._update_actions()
-        self.dock_layout.restore(self.settings.get(keys.WINDOW_GEOMETRY), self.settings.get(keys.WINDOW_STATE),
-                                 DEFAULT_SIZE)
+        self._layout_restored = self.dock_layout.restore(self.settings.get(keys.WINDOW_GEOMETRY),
+                                                         self.settings.get(keys.WINDOW_STATE), DEFAULT_SIZE)
 
     def _connect(self) -> None:
         a, s = self.window_actions, self.session
@@ -269,6 +273,17 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.session.config.name}{where}[*] — {APP_NAME}")
         self.setWindowModified(self.session.unsaved)
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._layout_restored:  # the default layout, for the size the window is shown at
+            self._layout_restored = True
+            self.dock_layout.apply_default_sizes()
+            QTimer.singleShot(0, self._apply_default_dock_sizes)  # again once a window manager placed it
+
+    @Slot()
+    def _apply_default_dock_sizes(self) -> None:
+        self.dock_layout.apply_default_sizes()
+
     # -- closing ---------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if not self.confirm_discard("closing"):
@@ -289,7 +304,7 @@ class MainWindow(QMainWindow):
             self._shut_down = True
             self.playground.shutdown()
             self.settings.set(keys.WINDOW_GEOMETRY, self.saveGeometry())
-            self.settings.set(keys.WINDOW_STATE, self.saveState())
+            self.settings.set(keys.WINDOW_STATE, self.dock_layout.save_state())
             self.settings.set(keys.LAST_CONFIG, self.session.config.to_toml())
             self.settings.sync()
         return True

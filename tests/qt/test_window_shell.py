@@ -84,7 +84,7 @@ def test_reset_layout_brings_back_hidden_and_floating_docks(qtbot, window):
     window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, docks["training"])
     window.window_actions.reset_layout.trigger()
     assert all(dock.isVisible() and not dock.isFloating() for dock in docks.values())
-    assert window.dockWidgetArea(docks["training"]) == Qt.DockWidgetArea.RightDockWidgetArea
+    assert window.dockWidgetArea(docks["training"]) == Qt.DockWidgetArea.LeftDockWidgetArea
     assert window.dockWidgetArea(docks["meta_loss"]) == Qt.DockWidgetArea.BottomDockWidgetArea
     assert window.dockWidgetArea(docks["experiment"]) == Qt.DockWidgetArea.LeftDockWidgetArea
 
