@@ -102,8 +102,9 @@ class Trainer:
         self.optimizer = optimizer_cls(self._parameter_groups(), lr=t.meta_lr)
         self.baseline = None
         if t.baseline and classification:
+            named = self.sampler.train(1, torch.Generator().manual_seed(0)).classes is not None
             self.baseline = ClassificationPretrainedBaseline(self.spec, t.baseline_lr, init_generator, self.device,
-                                                             self.family.class_count("train"))
+                                                             self.family.class_count("train"), named)
         elif t.baseline:
             self.baseline = PretrainedBaseline(self.spec, t.baseline_lr, init_generator, self.device)
         self.last_accuracy: float | None = None
