@@ -33,7 +33,8 @@ from .. import __version__
 from .adaptation import InnerRates
 from .config import ConfigError, ExperimentConfig, from_toml
 from .metrics import MetricsHistory
-from .models import MLPSpec, from_torch_layout, to_torch_layout
+from .model_backends import backend_for
+from .model_metadata import architecture_metadata, spec_from_metadata
 from .snapshot import ModelSnapshot
 
 RUN_FORMAT = 1
@@ -80,13 +81,14 @@ def atomic_write(path: Path, data: bytes | str) -> None:
 # -- weights --------------------------------------------------------------------------------
 def snapshot_tensors(snapshot: ModelSnapshot) -> dict[str, torch.Tensor]:
     """Named tensors of a snapshot: ``model.*`` (PyTorch layout), ``inner_lr.*``, ``baseline.*``."""
-    tensors = {f"model.{k}": v for k, v in to_torch_layout(snapshot.spec, snapshot.params).items()}
+    to_named = snapshot.backend().to_named
+    tensors = {f"model.{k}": v for k, v in to_named(snapshot.params).items()}
     if snapshot.rates.per_parameter is not None:
-        tensors.update({f"inner_lr.{k}": v for k, v in to_torch_layout(snapshot.spec, snapshot.rates.per_parameter).items()})
+        tensors.update({f"inner_lr.{k}": v for k, v in to_named(snapshot.rates.per_parameter).items()})
     if snapshot.rates.per_step is not None:
         tensors["inner_lr.per_step"] = snapshot.rates.per_step.contiguous()
     if snapshot.baseline_params is not None:
-        tensors.update({f"baseline.{k}": v for k, v in to_torch_layout(snapshot.spec, snapshot.baseline_params).items()})
+        tensors.update({f"baseline.{k}": v for k, v in to_named(snapshot.baseline_params).items()})
     return tensors
 
 
@@ -95,10 +97,10 @@ def snapshot_metadata(snapshot: ModelSnapshot) -> dict[str, str]:
     return {
         "format": "maml-gui-model", "format_version": str(RUN_FORMAT), "app_version": __version__,
         "algorithm": snapshot.algorithm, "iteration": str(snapshot.iteration),
-        "hidden": json.dumps(list(snapshot.spec.hidden)), "activation": snapshot.spec.activation,
-        "inputs": str(snapshot.spec.inputs), "outputs": str(snapshot.spec.outputs),
+        **architecture_metadata(snapshot.spec, snapshot.task_kind),
         "inner_lr": repr(snapshot.rates.base), "head_only": json.dumps(snapshot.head_only),
         "baseline_lr": repr(snapshot.baseline_lr), "train_inner_steps": str(snapshot.train_inner_steps),
+        "baseline_head_only": json.dumps(snapshot.baseline_head_only),
     }
 
 
@@ -119,12 +121,12 @@ def snapshot_from_bytes(data: bytes, source: str = WEIGHTS) -> ModelSnapshot:
     if int(meta.get("format_version", "0")) > RUN_FORMAT:
         raise RunError(f"{source} was written by a newer MAML Studio (format {meta['format_version']})")
     try:
-        spec = MLPSpec(hidden=tuple(json.loads(meta["hidden"])), activation=meta["activation"],
-                       inputs=int(meta["inputs"]), outputs=int(meta["outputs"]))
+        spec, task_kind = spec_from_metadata(meta)
+        backend = backend_for(spec, task_kind)
 
         def group(prefix: str):
             found = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-            return tuple(from_torch_layout(spec, found)) if found else None
+            return tuple(backend.from_named(found)) if found else None
 
         params = group("model.")
         if params is None:
@@ -135,7 +137,8 @@ def snapshot_from_bytes(data: bytes, source: str = WEIGHTS) -> ModelSnapshot:
             spec=spec, params=params, algorithm=meta["algorithm"], rates=rates,
             head_only=json.loads(meta["head_only"]), iteration=int(meta["iteration"]),
             baseline_params=group("baseline."), baseline_lr=float(meta["baseline_lr"]),
-            train_inner_steps=int(meta.get("train_inner_steps", "1")),
+            train_inner_steps=int(meta.get("train_inner_steps", "1")), task_kind=task_kind,
+            baseline_head_only=json.loads(meta.get("baseline_head_only", "false")) is True,
         )
     except (KeyError, ValueError, TypeError) as err:
         raise RunError(f"{source} does not describe a model this version can read: {err}") from None
