@@ -79,7 +79,7 @@ def test_save_as_writes_the_run_with_the_drawn_points(qtbot, window, tmp_path):
     window.window_actions.start.trigger()
     wait_idle(qtbot, window)
     window.playground.set_points([(0.0, 1.0), (1.0, -1.0)])
-    window.files.ask_directory = lambda title: str(tmp_path / "run")
+    window.files.ask_save_folder = lambda title: str(tmp_path / "run")
     window.window_actions.save_run.trigger()  # no folder yet: asks for one
     run = load_run(tmp_path / "run")
     assert run.iteration == 40 and run.points == [(0.0, 1.0), (1.0, -1.0)]
