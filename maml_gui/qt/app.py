@@ -68,7 +68,7 @@ def create_window(run: str | None = None) -> MainWindow:
         except ConfigError as err:  # e.g. written by another version: fall back to a preset
             log.warning("%s; starting from a preset", err)
     name = window.settings.get(keys.LAST_PRESET)
-    window.load_preset(name if name in preset_names() else keys.LAST_PRESET.default)
+    window.load_preset(name if name in preset_names("regression") else keys.LAST_PRESET.default)
     return window
 
 

@@ -41,7 +41,7 @@ class ConfigPanel(QScrollArea):
         self.preset.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.preset.setMinimumContentsLength(12)
         self.preset.addItem("choose a preset…", None)
-        for name, description in list_presets().items():
+        for name, description in list_presets("regression").items():
             self.preset.addItem(name, name)
             self.preset.setItemData(self.preset.count() - 1, description, Qt.ItemDataRole.ToolTipRole)
         self.name_label = QLabel(body)
