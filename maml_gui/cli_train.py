@@ -49,12 +49,14 @@ def load_trainer(args, load_config) -> tuple[Trainer, Path, int]:
         out = Path(args.out or args.resume)
         check_output_dir(out, Path(args.resume))
         trainer, _ = checkpoint.resume_trainer(args.resume, device=args.device, threads=args.threads)
-        target = args.iterations or trainer.config.training.iterations
-        if target > trainer.config.training.iterations:
-            if trainer.config.training.meta_lr_schedule != "constant":
-                print(f"note: the {trainer.config.training.meta_lr_schedule} meta-lr schedule now spans {target} "
-                      f"iterations instead of {trainer.config.training.iterations}", file=sys.stderr)
-            trainer.config = trainer.config.with_overrides([f"training.iterations={target}"])
+        configured = trainer.config.training.iterations
+        target = args.iterations or configured
+        if target > trainer.iteration:
+            trainer.extend_to(target)
+            schedule = trainer.config.training.meta_lr_schedule
+            if trainer.config.training.iterations != configured and schedule != "constant":
+                print(f"note: the {schedule} meta-lr schedule now spans {target} iterations instead of {configured}",
+                      file=sys.stderr)
         return trainer, out, target
     if not args.out:
         raise TrainUsageError("--out DIR is required (the run directory to write)")

@@ -8,8 +8,8 @@ Dialogs go through small ``ask_*`` methods so tests can answer them.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 from superqt.utils import qthrottled
 
@@ -87,8 +87,8 @@ class MainWindow(QMainWindow):
         self._shut_down = False
         self._show_config(self.session.config)
         self._update_actions()
-        self._layout_restored = self.dock_layout.restore(self.settings.get(keys.WINDOW_GEOMETRY),
-                                                         self.settings.get(keys.WINDOW_STATE), DEFAULT_SIZE)
+        self.dock_layout.restore(self.settings.get(keys.WINDOW_GEOMETRY), self.settings.get(keys.WINDOW_STATE),
+                                 DEFAULT_SIZE)
 
     def _connect(self) -> None:
         a, s = self.window_actions, self.session
@@ -284,17 +284,6 @@ class MainWindow(QMainWindow):
         where = f" — {self.session.run_path}" if self.session.run_path is not None else ""
         self.setWindowTitle(f"{self.session.config.name}{where}[*] — {APP_NAME}")
         self.setWindowModified(self.session.unsaved)
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
-        super().showEvent(event)
-        if not self._layout_restored:  # the default layout, for the size the window is shown at
-            self._layout_restored = True
-            self.dock_layout.apply_default_sizes()
-            QTimer.singleShot(0, self._apply_default_dock_sizes)  # again once a window manager placed it
-
-    @Slot()
-    def _apply_default_dock_sizes(self) -> None:
-        self.dock_layout.apply_default_sizes()
 
     # -- closing ---------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name

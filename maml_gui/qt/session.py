@@ -195,6 +195,7 @@ class ExperimentSession(QObject):
                 self.error.emit(f"cannot resume {self.folder.resumable}: {err}")
                 return False
             self.folder.detach()
+        self.trainer.extend_to(self.config.training.iterations)  # the schedule and a save span the new total
         self._launch()
         return True
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 from maml_gui.core.training import Progress
 from maml_gui.qt.panels.fixed_labels import fit_width, fixed_label, show_text
-from maml_gui.qt.panels.training_status import format_duration
+from maml_gui.qt.panels.training_status import format_count, format_duration
 
 WIDEST = {  # the text each label makes room for at first
     "iteration": "iteration 99,999 / 99,999",
@@ -67,7 +67,7 @@ class TrainingStatusBar:
     def set_iteration(self, iteration: int) -> None:
         self.current = max(int(iteration), 0)
         self.progress_bar.setValue(min(self.current, self.total))
-        show_text(self.iteration, f"iteration {self.current:,} / {self.total:,}")
+        show_text(self.iteration, f"iteration {format_count(self.current, self.total)}")
 
     def set_state(self, text: str) -> None:
         show_text(self.state, text)

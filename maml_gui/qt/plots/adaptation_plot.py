@@ -15,10 +15,13 @@ from PySide6.QtWidgets import QWidget
 from maml_gui.core.evaluation import AdaptationCurve
 from maml_gui.core.metrics import MetricsHistory, ValidationRecord
 from maml_gui.core.training import Progress
+from maml_gui.qt.plots.empty_state import EmptyPlotMessage, plain_axes
 
 META_COLOR = (41, 128, 185)
 BASELINE_COLOR = (127, 140, 141)
 BAND_ALPHA = 50
+EMPTY_TEXT = "The query MSE after 0, 1, 2, … inner steps appears here at the first validation"
+EMPTY_RANGE = ((0.0, 10.0), (0.0, 1.0))
 
 
 class _CurveWithBand:
@@ -54,18 +57,29 @@ class AdaptationCurvePlot(pg.PlotWidget):
         item.setLabel("bottom", "inner gradient steps")
         item.setLabel("left", "query MSE (validation tasks)")
         item.showGrid(x=True, y=True, alpha=0.2)
-        item.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 200))
+        plain_axes(item)
+        self.empty_message = EmptyPlotMessage(item, EMPTY_TEXT)
+        self.legend = item.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 200))
         self.meta = _CurveWithBand(item, META_COLOR, "meta-learned init")
         self.baseline = _CurveWithBand(item, BASELINE_COLOR, "pretrained baseline")
         self.record: ValidationRecord | None = None
+        self.show_record(None)
 
     @Slot(object)
     def show_record(self, record: ValidationRecord | None) -> None:
         self.record = record
         self.meta.show(record.curve if record is not None else None)
         self.baseline.show(record.baseline if record is not None else None)
-        title = f"validation at iteration {record.iteration}" if record is not None else "no validation yet"
-        self.getPlotItem().setTitle(title, size="9pt")
+        title = f"validation at iteration {record.iteration:,}" if record is not None else None  # None: no title
+        item = self.getPlotItem()
+        item.setTitle(title, size="9pt")
+        self.empty_message.set_visible(record is None)
+        self.legend.setVisible(record is not None)
+        if record is None:  # plain axes, not the last run's (maybe diverged) ranges
+            (x0, x1), (y0, y1) = EMPTY_RANGE
+            item.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        else:
+            item.enableAutoRange()
 
     @Slot(object)
     def reset(self, history: MetricsHistory | None = None) -> None:

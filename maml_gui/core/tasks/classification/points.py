@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 
 from .base import ClassificationFamily, ClassificationTaskBatch, Split
-from .episodes import RandomSource, assemble_episodes, check_episode_sizes, check_split
+from .episodes import RandomSource, assemble_episodes, check_episode_sizes, check_split, split_examples
 
 POINT_RANGE = (-5.0, 5.0)  # every coordinate of every point lies in this interval
 TWO_PI = 2.0 * math.pi
@@ -44,7 +44,7 @@ class PointFamily(ClassificationFamily):
         points = self.canonical_points(rng, meta_batch, ways, shots + queries)
         points = place_in_plane(points, rng)
         labels = rng.permutations(meta_batch, ways)
-        return assemble_episodes(points, labels, shots, ways, self)
+        return assemble_episodes(*split_examples(points, shots), labels, self)
 
 
 def place_in_plane(points: Tensor, rng: RandomSource) -> Tensor:
