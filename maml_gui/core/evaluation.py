@@ -21,18 +21,25 @@ from .tasks.classification import ClassificationFamily
 CHUNK = 4096  # tasks adapted at once on the MLP fast path (the backend says for other models)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class AdaptationCurve:
     """A metric's mean and 95% CI over tasks after each number of inner steps.
 
     ``values`` hold the metric called ``metric`` ("mse" or "accuracy"); ``mse`` is kept as an
-    alias of ``values`` for code written when the engine only knew regression."""
+    alias of ``values`` (also as a keyword) for code written when the engine only knew regression."""
 
     steps: tuple[int, ...]
     values: tuple[float, ...]
     ci95: tuple[float, ...]
     diverged: tuple[int, ...] = ()  # tasks whose loss overflowed (inner lr too large for their points)
     metric: str = "mse"
+
+    def __init__(self, steps, values=None, ci95=(), diverged=(), metric: str = "mse", *, mse=None) -> None:
+        if (values is None) == (mse is None):
+            raise TypeError("AdaptationCurve needs its values (or, for regression, mse), once")
+        for name, value in (("steps", steps), ("values", values if values is not None else mse), ("ci95", ci95),
+                            ("diverged", diverged), ("metric", metric)):
+            object.__setattr__(self, name, value)
 
     @property
     def mse(self) -> tuple[float, ...]:
