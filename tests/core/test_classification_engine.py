@@ -113,7 +113,7 @@ def test_classification_baseline_is_pretrained_with_a_pool_head_and_tested_with_
     batch = trainer.sampler.train(8, torch.Generator().manual_seed(0))
     before = baseline.loss(batch).item()
     for _ in range(30):
-        baseline.train_step(batch)
+        baseline.step(baseline.loss(batch))
     assert baseline.loss(batch).item() < 0.6 * before
     test_params = baseline.evaluation_parameters()
     assert test_params[-2].shape == (3, 16) and not test_params[-2].any() and not test_params[-1].any()

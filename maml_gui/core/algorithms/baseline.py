@@ -29,9 +29,6 @@ class PretrainedBaseline:
         loss.backward()
         self.optimizer.step()
 
-    def train_step(self, batch: TaskBatch) -> None:
-        self.step(self.loss(batch))
-
     def evaluation_parameters(self) -> list[torch.Tensor]:
         """The weights that test tasks start fine-tuning from, detached."""
         return [p.detach() for p in self.params]

@@ -58,9 +58,6 @@ class ClassificationPretrainedBaseline:
         loss.backward()
         self.optimizer.step()
 
-    def train_step(self, batch) -> None:
-        self.step(self.loss(batch))
-
     def evaluation_parameters(self) -> list[torch.Tensor]:
         """The pre-trained body with a zero N-way head (what test tasks fine-tune), detached."""
         body = [p.detach() for p in self.params[:-2]]
