@@ -113,6 +113,9 @@ def check_fits_config(snapshot, config, name: str) -> None:
 
     expected = model_spec(config)
     if snapshot.spec != expected:
+        if hasattr(snapshot.spec, "sizes") and hasattr(expected, "sizes"):
+            raise RunError(f"{name} holds a model of layers {list(snapshot.spec.sizes)} ({snapshot.spec.activation}), "
+                           f"but the config describes {list(expected.sizes)} ({expected.activation})")
         raise RunError(f"{name} holds a {_describe(snapshot.spec)}, but the config describes {_describe(expected)}")
     algorithm = config.training.algorithm
     if snapshot.algorithm != algorithm:

@@ -188,7 +188,7 @@ def test_a_classification_run_is_refused_with_one_line(session, tmp_path):
 
     config = load_preset("points-3way-5shot").with_overrides(["training.val_tasks=4", "training.meta_batch=2"])
     save_trainer(tmp_path / "run", Trainer(config, threads=1))
-    log = Log(session)
+    log = record_session(session)
     before = session.config
     assert not session.open_run(tmp_path / "run")
     assert len(log.errors) == 1 and "classification" in log.errors[0] and "\n" not in log.errors[0]
