@@ -355,3 +355,8 @@ def test_run_files_that_are_not_regular_files(run, file, kind):
         (run / file).mkdir()
     skip = {"metrics.csv": ("evaluate", "export"), "resume.pt": ("evaluate", "export", "gui")}.get(file, ())
     assert_refused_everywhere(run, file, skip)
+
+
+def test_too_many_points_are_refused(run):
+    (run / "points.json").write_text(json.dumps({"points": [[0.0, 0.0]] * 10_001}))
+    assert_refused_everywhere(run, "points.json holds 10,001 points; at most 10,000 are read")
