@@ -24,6 +24,9 @@ from .snapshot import ModelSnapshot
 from .tasks import build_family
 
 
+REPORT_INTERVAL_S = 0.1  # at most ~10 progress reports a second (the GUI's rate; the CLI asks for fewer)
+
+
 class TrainingControl:
     """Thread-safe stop and pause flags, checked by :meth:`Trainer.run` between iterations."""
 
@@ -189,7 +192,7 @@ class Trainer:
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self, iterations: int | None = None, control: TrainingControl | None = None,
-            report_interval_s: float = 0.1, checkpoint: Callable[["Trainer"], None] | None = None) -> Iterator[Progress]:
+            report_interval_s: float = REPORT_INTERVAL_S, checkpoint: Callable[["Trainer"], None] | None = None) -> Iterator[Progress]:
         """Train up to ``iterations`` in total (default: the config's), yielding :class:`Progress`
         at most every ``report_interval_s`` seconds, at each validation and at the end."""
         t = self.config.training

@@ -14,9 +14,8 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 from superqt.utils import qthrottled
 
 from maml_gui.core.config import ExperimentConfig
-from maml_gui.core.metrics import MetricsHistory
 from maml_gui.core.snapshot import ModelSnapshot
-from maml_gui.core.tasks import build_family
+from maml_gui.core.tasks.family_cache import family_for
 from maml_gui.qt import settings as keys
 from maml_gui.qt.about import about_html
 from maml_gui.qt.actions import create_actions
@@ -174,19 +173,12 @@ class MainWindow(QMainWindow):
         """View > Reset Layout: every dock and the toolbar back where they were at first."""
         self.dock_layout.reset()
 
-    # -- what File > Export reads (kept for callers of the window) ----------------------------------
+    # -- the model and the config it was trained with (what File > Export reads) --------------------
     def current_snapshot(self) -> ModelSnapshot | None:
         return self.export_source.current_snapshot()
 
     def current_config(self) -> ExperimentConfig:
         return self.export_source.current_config()
-
-    def current_history(self) -> MetricsHistory | None:
-        return self.export_source.current_history()
-
-    def current_run_dir(self) -> str | None:
-        run_dir = self.export_source.current_run_dir()
-        return str(run_dir) if run_dir is not None else None
 
     # -- session -> widgets -------------------------------------------------------------------------
     @Slot(object)
@@ -197,7 +189,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _show_config(self, config: ExperimentConfig) -> None:
         self.config_panel.set_config(config)
-        self.playground.set_family(build_family(config.task), config.task.shots)
+        self.playground.set_family(family_for(config.task), config.task.shots)
         self.status_panel.set_total(config.training.iterations)
         if self.session.state is TrainingState.IDLE:  # while training the reports say the total
             self.training_status.set_total(config.training.iterations)

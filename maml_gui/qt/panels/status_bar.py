@@ -8,7 +8,7 @@ a new model starts): see :mod:`.fixed_labels`.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from maml_gui.core.training import Progress
 from maml_gui.qt.panels.fixed_labels import fit_width, fixed_label, show_text
@@ -46,9 +46,6 @@ class TrainingStatusBar:
         self.current = 0
         self.reset(1)
 
-    def widgets(self) -> list[QWidget]:
-        return [*self.labels.values(), self.progress_bar]
-
     @Slot()
     def reset(self, total: int, iteration: int = 0) -> None:
         """A new or opened model: no speed or time yet; the labels narrow again."""
@@ -68,9 +65,6 @@ class TrainingStatusBar:
         self.current = max(int(iteration), 0)
         self.progress_bar.setValue(min(self.current, self.total))
         show_text(self.iteration, f"iteration {format_count(self.current, self.total)}")
-
-    def set_state(self, text: str) -> None:
-        show_text(self.state, text)
 
     @Slot(object)
     def show_progress(self, progress: Progress) -> None:
