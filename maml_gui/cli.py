@@ -107,6 +107,13 @@ def _user_errors():
 
 
 def _gui(args) -> int:
+    if args.run is not None:  # a bad run is one line here, before any window or thread exists
+        from .core.checkpoint import load_run
+
+        try:
+            load_run(args.run)
+        except _user_errors() as err:
+            raise UsageError(str(err)) from None
     try:
         from .qt.app import run_app
     except ImportError as err:

@@ -57,6 +57,16 @@ def warm_up_torch() -> None:
 def create_window(run: str | None = None) -> MainWindow:
     """The main window with ``run`` opened, else the config edited last time, else the last preset used."""
     window = MainWindow()
+    try:
+        return _open_start_state(window, run)
+    except BaseException:
+        # the window's threads (playground adaptation) must end before it is destroyed, or Qt aborts
+        window.session.stop_and_wait(discard=True)
+        window.playground.shutdown()
+        raise
+
+
+def _open_start_state(window: MainWindow, run: str | None) -> MainWindow:
     if run is not None:
         window.files.open_run(Path(run))
         return window

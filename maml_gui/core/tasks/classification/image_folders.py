@@ -195,7 +195,7 @@ class ImageFolderFamily(ClassificationFamily):
             if self.rotations:
                 examples = _rotate(examples, turns)
             parts.append(examples.to(torch.float32).div_(255.0))
-        return assemble_episodes(parts[0], parts[1], rng.permutations(meta_batch, ways), self)
+        return assemble_episodes(parts[0], parts[1], rng.permutations(meta_batch, ways), self, chosen)
 
 
 def _rotate(examples: Tensor, turns: Tensor) -> Tensor:
