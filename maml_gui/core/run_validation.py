@@ -24,7 +24,7 @@ from .metrics import COLUMNS, MetricsHistory, ValidationRecord
 PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError, MemoryError,
                 UnicodeDecodeError)
 MAX_ITERATION = 2**53  # far above any config's iterations; exact in a float64
-MAX_POINTS = 100_000
+MAX_POINTS = 10_000  # drawn support points; the playground hit-tests each one per mouse event
 MAX_SHOWN = 80  # characters of a value from a file quoted in a message
 
 
