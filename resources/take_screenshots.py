@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="assets", help="folder for the PNGs")
     parser.add_argument("--train-seconds", type=float, default=25.0, help="training before the window shot")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads for training (0: the config's)")
     args = parser.parse_args(argv)
     if "DISPLAY" not in os.environ:
         parser.error("needs an X display (e.g. Xvfb :99, then DISPLAY=:99)")
@@ -77,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(1440, 900)
     window.show()
     window.load_preset("finn2017-sinusoid")
+    if args.threads:  # a shared machine: training takes one core unless told otherwise
+        config = window.session.config
+        window.session.set_config(config.model_copy(
+            update={"training": config.training.model_copy(update={"threads": args.threads})}))
     wait(app, 1.0)
 
     # 1. the window while training, with a sampled task in the playground

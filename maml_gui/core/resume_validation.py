@@ -20,6 +20,7 @@ from .run_validation import MAX_ITERATION, RunError, number, shown, whole_number
 
 MAX_NESTING = 32
 MAX_ELAPSED_S = 1e12
+MAX_LR = 1e6  # the config allows at most 100; the schedule sets the lr again each iteration
 _GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
 _OPERAND = re.compile(r"Unsupported operand (\d+)")
 
@@ -153,6 +154,8 @@ def _state_keys(optimizer: torch.optim.Optimizer) -> set[str] | None:
 
 
 def _check_group(group, expected: dict, what: str) -> None:
+    """Same parameters and the same hyperparameters as the config gives (``lr``, which the
+    schedule sets each iteration, only in range)."""
     if not isinstance(group, dict):
         raise RunError(f"{what}: a parameter group must be a dict")
     if group.get("params") != expected["params"]:
@@ -163,17 +166,20 @@ def _check_group(group, expected: dict, what: str) -> None:
         if key not in group:
             raise RunError(f"{what}: a parameter group has no {key!r}")
         value, where = group[key], f"{what}: {key}"
-        if isinstance(reference, bool) or reference is None or isinstance(reference, str):
-            if value is not None and type(value) is not type(reference):
-                raise RunError(f"{where} must be {type(reference).__name__}, not {shown(value)}")
-        elif isinstance(reference, (int, float)):
-            if number(value, where) < 0 and key in ("lr", "eps", "weight_decay", "lr_scale"):
-                raise RunError(f"{where} must not be negative, not {value}")
-        elif isinstance(reference, (tuple, list)):
-            if not isinstance(value, (tuple, list)) or len(value) != len(reference):
-                raise RunError(f"{where} must hold {len(reference)} numbers")
-            for item in value:
-                number(item, where)
+        if key == "lr":
+            if not 0 <= number(value, where) <= MAX_LR:
+                raise RunError(f"{where} must be between 0 and {MAX_LR:g}, not {shown(value)}")
+        elif not _same(value, reference):
+            raise RunError(f"{where} is {shown(value)}, but this run's config gives {shown(reference)}")
+
+
+def _same(value, reference) -> bool:
+    if isinstance(reference, (tuple, list)):
+        return isinstance(value, (tuple, list)) and len(value) == len(reference) and all(
+            _same(v, r) for v, r in zip(value, reference))
+    if isinstance(reference, bool) or reference is None or isinstance(reference, str):
+        return type(value) is type(reference) and value == reference
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == reference
 
 
 def _check_state_entry(key, value, param: torch.Tensor, what: str) -> None:

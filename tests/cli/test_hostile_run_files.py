@@ -209,7 +209,10 @@ RESUME_CASES = {
     "negative second moment": (["optimizer", "state", 1, "exp_avg_sq"], -torch.ones(4), "negative"),
     "state of an unknown parameter": (["optimizer", "state", 99], {"step": torch.tensor(1.0)}, "unknown parameter"),
     "lr nan": (["optimizer", "param_groups", 0, "lr"], float("nan"), "non-finite"),
-    "betas too few": (["optimizer", "param_groups", 0, "betas"], (0.9,), "betas must hold 2 numbers"),
+    "betas too few": (["optimizer", "param_groups", 0, "betas"], (0.9,), "betas is (0.9,), but this run's config gives"),
+    "eps too large for torch": (["optimizer", "param_groups", 0, "eps"], 10**30, "eps is 1000000000000000000000000000000"),
+    "lr huge": (["optimizer", "param_groups", 0, "lr"], 1e30, "lr must be between 0 and 1e+06"),
+    "amsgrad switched on": (["baseline_optimizer", "param_groups", 0, "amsgrad"], True, "amsgrad is True"),
     "other params": (["optimizer", "param_groups", 0, "params"], [0, 1], "other parameters"),
     "generator of another size": (["task_generator"], torch.zeros(7, dtype=torch.uint8), "task_generator has shape"),
     "generator of floats": (["task_generator"], torch.zeros(5056), "task_generator is torch.float32"),
@@ -352,3 +355,8 @@ def test_run_files_that_are_not_regular_files(run, file, kind):
         (run / file).mkdir()
     skip = {"metrics.csv": ("evaluate", "export"), "resume.pt": ("evaluate", "export", "gui")}.get(file, ())
     assert_refused_everywhere(run, file, skip)
+
+
+def test_too_many_points_are_refused(run):
+    (run / "points.json").write_text(json.dumps({"points": [[0.0, 0.0]] * 10_001}))
+    assert_refused_everywhere(run, "points.json holds 10,001 points; at most 10,000 are read")

@@ -15,6 +15,7 @@ from maml_gui.core.metrics import ValidationRecord  # noqa: E402
 from maml_gui.core.training import Progress  # noqa: E402
 from maml_gui.qt.plots import AdaptationCurvePlot, MetaLossPlot  # noqa: E402
 from maml_gui.qt.plots import adaptation_plot, loss_plot  # noqa: E402
+from maml_gui.qt.plots.axes import ThinLogAxis  # noqa: E402
 
 
 def report(first: int, count: int, level: float, validation=None) -> Progress:
@@ -93,9 +94,21 @@ def test_an_empty_adaptation_plot_says_what_will_appear_and_resets(qtbot):
     assert "(x" not in axis_labels(plot)
     plot.show_record(record(500, scale=1e-4))  # tiny values: pyqtgraph would say "(x0.0001)"
     assert not plot.empty_message.is_visible()
+    title = plot.getPlotItem().titleLabel.text
+    assert "meta-learned init" in title and "baseline" not in title  # no baseline trained: no entry
+    assert "iteration 500" in plot.getPlotItem().getAxis("bottom").labelText
+    assert plot.getPlotItem().legend is None  # the key is the title, outside the data
     (x0, x1), (y0, y1) = view_range(plot)
     assert x1 >= 5 and y1 < 0.01
     assert "(x" not in axis_labels(plot)
     plot.reset(None)
     assert plot.empty_message.is_visible()
     assert view_range(plot) == [pytest.approx(r) for r in adaptation_plot.EMPTY_RANGE]
+
+
+def test_a_short_log_axis_labels_one_two_five_before_the_other_minor_ticks():
+    axis = ThinLogAxis("left")
+    levels = axis.logTickValues(math.log10(0.25), math.log10(4.5), 150, [])
+    first, rest = ([round(10 ** v, 6) for v in values] for _, values in levels[-2:])
+    assert sorted(first) == [0.5, 1.0, 2.0]  # labelled first; the rest only where there is room
+    assert sorted(rest) == [0.3, 0.4, 0.6, 0.7, 0.8, 0.9, 3.0, 4.0]

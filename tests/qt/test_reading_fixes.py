@@ -48,9 +48,17 @@ def test_the_preset_box_shows_the_loaded_preset_until_the_config_is_edited(windo
     window.load_preset("reptile-sinusoid")
     assert box.currentData() == "reptile-sinusoid"
     window.config_panel.task.shots.setValue(7)
-    assert box.currentText() == CHOOSE_PRESET and box.currentData() is None
+    assert box.currentText() == "reptile-sinusoid (edited)" and box.currentData() is None
+    window.config_panel.task.shots.setValue(load_preset("reptile-sinusoid").task.shots)
+    assert box.currentData() == "reptile-sinusoid"  # edited back: the preset again
     window.load_preset("finn2017-sinusoid")
     assert box.currentData() == "finn2017-sinusoid"
+    config = window.session.config
+    window.session.set_config(config.model_copy(update={"training": config.training.model_copy(
+        update={"threads": 1, "device": "cpu"})}))
+    assert box.currentData() == "finn2017-sinusoid"  # where it trains does not make it another experiment
+    window.session.new_experiment(ExperimentConfig(name="opened run", task={"shots": 3}))
+    assert box.currentText() == CHOOSE_PRESET
 
 
 def test_the_title_follows_a_switch_from_sinusoids_to_a_formula(window):
@@ -164,3 +172,13 @@ def test_a_diverging_adaptation_prints_no_overflow_warning():
         warnings.simplefilter("error")
         mse = _mse(predictions, true_y)
     assert np.all(np.isfinite(mse)) and mse[0] == pytest.approx(9e40, rel=1e-5)
+
+
+def test_a_formula_error_highlights_the_column_its_message_names(window):
+    """The validator reads the stripped text: leading spaces must not shift the highlight."""
+    panel = window.config_panel
+    panel.set_config(load_preset("custom-formula"))
+    panel.task.expression.setText("   a * q")
+    panel.task.expression.textEdited.emit(panel.task.expression.text())
+    assert "column 5: unknown name" in panel.task.marker.text
+    assert "text-decoration: underline'>q</span>" in panel.task.marker.text

@@ -25,6 +25,15 @@ from maml_gui.qt.panels.wheel_guard import guard_wheel
 
 ERROR_STYLE = "color: #c0392b;"
 CHOOSE_PRESET = "choose a preset…"
+EDITED_PRESET = "{} (edited)"
+MACHINE_SETTINGS = ("device", "threads")  # where a config trains, not what: a preset with 1 thread is that preset
+
+
+def _experiment(config: ExperimentConfig) -> dict:
+    data = config.model_dump(mode="json")
+    for key in MACHINE_SETTINGS:
+        data["training"].pop(key, None)
+    return data
 NAME_LENGTH = 120
 
 
@@ -61,8 +70,11 @@ class ConfigPanel(QScrollArea):
         self.preset.setMinimumContentsLength(12)
         self.preset.addItem(CHOOSE_PRESET, None)
         self._preset_configs = {}  # the box shows the preset the form's config is, if it is one
-        for name, description in list_presets().items():
+        self._preset_experiments: dict[str, dict] = {}
+        self.preset_origin: str | None = None  # the preset the form was loaded from, while it is edited
+        for name, description in list_presets("regression").items():
             self._preset_configs[name] = load_preset(name)
+            self._preset_experiments[name] = _experiment(self._preset_configs[name])
             self.preset.addItem(name, name)
             self.preset.setItemData(self.preset.count() - 1, description, Qt.ItemDataRole.ToolTipRole)
         self.name_label = QLabel(body)
@@ -124,11 +136,18 @@ class ConfigPanel(QScrollArea):
             self._loading = False
         self._show_error("")
         self.task.preview.show_task(config.task)
+        self.preset_origin = self._matching_preset(config)  # a preset, or a run or TOML of its own
         self._show_matching_preset(config)
 
+    def _matching_preset(self, config: ExperimentConfig) -> str | None:
+        experiment = _experiment(config)
+        return next((name for name, preset in self._preset_experiments.items() if preset == experiment), None)
+
     def _show_matching_preset(self, config: ExperimentConfig) -> None:
-        """The preset that ``config`` is, or the chooser's prompt when it is none (edited, opened)."""
-        name = next((name for name, preset in self._preset_configs.items() if preset == config), None)
+        """The preset that ``config`` is; "<preset> (edited)" once the form changed it; else the prompt."""
+        name = self._matching_preset(config)
+        self.preset.setItemText(0, EDITED_PRESET.format(self.preset_origin) if name is None and self.preset_origin
+                                else CHOOSE_PRESET)
         index = self.preset.findData(name) if name is not None else 0
         self.preset.setCurrentIndex(max(index, 0))
 

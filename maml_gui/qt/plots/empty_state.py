@@ -1,8 +1,6 @@
 """What a plot shows before it has data: a centred sentence saying what will appear, over
-plain axes (fixed ranges, no SI-prefix scaling), instead of pyqtgraph's -400..400 "(x0.001)".
-
-:func:`plain_axes` also turns SI prefixes off for good: a diverged run's "(x1e+18)" must not
-stay on the axis label for the next run.
+plain axes (fixed ranges, no SI-prefix scaling: :mod:`.axes`), instead of pyqtgraph's
+-400..400 "(x0.001)".
 """
 
 from __future__ import annotations
@@ -13,12 +11,6 @@ from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import QGraphicsTextItem
 
 MESSAGE_MARGIN_PX = 16
-
-
-def plain_axes(item: pg.PlotItem) -> None:
-    """Tick labels in the data's own units: no "(x0.001)" or "(x1e+18)" scaling."""
-    for name in ("left", "bottom"):
-        item.getAxis(name).enableAutoSIPrefix(False)
 
 
 class EmptyPlotMessage(QObject):

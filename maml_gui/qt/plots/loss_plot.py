@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QWidget
 
 from maml_gui.core.metrics import MetricsHistory
 from maml_gui.core.training import Progress
-from maml_gui.qt.plots.empty_state import EmptyPlotMessage, plain_axes
+from maml_gui.qt.plots.axes import ThinLogAxis, plain_axes
+from maml_gui.qt.plots.empty_state import EmptyPlotMessage
 from maml_gui.qt.plots.series import GrowingSeries, SmoothedSeries
 
 BEFORE_COLOR = (230, 126, 34)  # orange: the unadapted initialisation
@@ -36,7 +37,7 @@ class MetaLossPlot(pg.PlotWidget):
     """Training and validation meta-loss against the meta-iteration."""
 
     def __init__(self, parent: QWidget | None = None, log_scale: bool = True, smoothing_span: int = 50) -> None:
-        super().__init__(parent)
+        super().__init__(parent, axisItems={"left": ThinLogAxis("left")})  # uncrowded log labels
         self.setObjectName("meta_loss_plot")
         item = self.getPlotItem()
         item.setLabel("bottom", "meta-iteration")
