@@ -57,6 +57,16 @@ def warm_up_torch() -> None:
 def create_window(run: str | None = None) -> MainWindow:
     """The main window with ``run`` opened, else the config edited last time, else the last preset used."""
     window = MainWindow()
+    try:
+        return _open_start_state(window, run)
+    except BaseException:
+        # the window's threads (playground adaptation) must end before it is destroyed, or Qt aborts
+        window.session.stop_and_wait(discard=True)
+        window.playground.shutdown()
+        raise
+
+
+def _open_start_state(window: MainWindow, run: str | None) -> MainWindow:
     if run is not None:
         window.files.open_run(Path(run))
         return window
@@ -68,7 +78,7 @@ def create_window(run: str | None = None) -> MainWindow:
         except ConfigError as err:  # e.g. written by another version: fall back to a preset
             log.warning("%s; starting from a preset", err)
     name = window.settings.get(keys.LAST_PRESET)
-    window.load_preset(name if name in preset_names() else keys.LAST_PRESET.default)
+    window.load_preset(name if name in preset_names("regression") else keys.LAST_PRESET.default)
     return window
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from maml_gui.core.tasks.classification import (ClassificationSpec, build_classification_family,
@@ -189,7 +191,9 @@ def test_inspect_recognises_each_layout(tmp_path):
     assert (info.layout, info.class_count, info.typical_size, info.smallest_class) == ("miniimagenet", 7, (10, 12), 5)
     info = inspect_dataset_folder(make_flat(tmp_path / "f", classes=3))
     assert (info.layout, info.class_count, info.problems) == ("folder", 3, ())
-    assert info.summary().startswith("folder layout: 3 classes, 15 images")
+    assert info.split_counts == {"train": 1, "val": 1, "test": 1}
+    assert info.summary().startswith("folder layout: 3 classes (1/1/1 train/val/test), 15 images")
+    assert inspect_dataset_folder(tmp_path / "m").split_counts == {"train": 3, "val": 2, "test": 2}
 
 
 def test_inspect_reports_problems_without_raising(tmp_path):
@@ -203,3 +207,46 @@ def test_inspect_reports_problems_without_raising(tmp_path):
     problems = inspect_dataset_folder(root).problems
     assert any("cannot read image" in p and "0.png" in p for p in problems)
     assert "nothing/ has no .png/.jpg/.jpeg/.bmp images" in problems
+
+
+@pytest.fixture(scope="module")
+def flat_family(tmp_path_factory):
+    return build(make_flat(tmp_path_factory.mktemp("flat")))
+
+
+@settings(max_examples=20, deadline=None)
+@given(meta_batch=st.integers(1, 4), ways=st.integers(2, 6), shots=st.integers(1, 3), queries=st.integers(0, 2),
+       seed=st.integers(0, 2**31))
+def test_any_episode_from_a_folder_has_distinct_classes_and_images(flat_family, meta_batch, ways, shots, queries,
+                                                                   seed):
+    batch = sample(flat_family, meta_batch, ways, shots, queries, seed)
+    ids = torch.cat([identities(batch.x_support).reshape(meta_batch, ways, shots),
+                     identities(batch.x_query).reshape(meta_batch, ways, queries)], 2)
+    labels = torch.cat([batch.y_support.reshape(meta_batch, ways, shots),
+                        batch.y_query.reshape(meta_batch, ways, queries)], 2)
+    for task_ids, task_labels in zip(ids, labels):
+        assert sorted(task_labels[:, 0].tolist()) == list(range(ways))               # labels 0..N-1
+        assert (task_labels == task_labels[:, :1]).all()
+        assert len({row[0] // 5 for row in task_ids.tolist()}) == ways               # N distinct classes
+        assert all(len(set(row)) == shots + queries for row in task_ids.tolist())   # K + Q distinct images
+        assert all(len({i // 5 for i in row}) == 1 for row in task_ids.tolist())    # one class per slot
+    assert torch.equal(batch.x_support, sample(flat_family, meta_batch, ways, shots, queries, seed).x_support)
+
+
+def test_batches_name_each_labels_class_in_the_split_pool(flat_family):
+    batch = sample(flat_family, meta_batch=10, ways=3, shots=2, queries=1, split="train")
+    assert batch.classes.shape == (10, 3) and batch.classes.dtype == torch.int64
+    names = flat_family.class_names("train")
+    actual = identities(batch.x_support) // 5                                  # [B, N*K] class numbers
+    named = batch.classes.gather(1, batch.y_support)                           # pool index of each label
+    assert [[f"class{c:02d}" for c in row] for row in actual.tolist()] == \
+        [[names[i] for i in row] for row in named.tolist()]
+
+
+@pytest.mark.parametrize("count, expected", [(10, (6, 2, 2)), (100, (64, 16, 20)), (1623, (1100, 100, 423))])
+def test_split_sizes(count, expected):
+    from maml_gui.core.tasks.classification.dataset_folders import DatasetListing, ImageClass, split_classes
+    listing = DatasetListing("omniglot", Path("."), tuple(ImageClass(f"c{i}", ()) for i in range(count)))
+    split = split_classes(listing, 7)
+    assert tuple(len(split[s]) for s in ("train", "val", "test")) == expected
+    assert sorted(sum(split.values(), ())) == list(range(count))

@@ -90,3 +90,19 @@ def test_the_id_scramble_is_a_bijection():
     ids = torch.arange(2 ** 16) * 16411          # spread over the 30-bit range
     assert torch.unique(mix30(ids)).numel() == ids.numel()
     assert mix30(ids).max() < 2 ** 30
+
+
+@pytest.mark.parametrize("rotations", [False, True])
+def test_batches_give_each_label_a_stable_class_id(rotations):
+    fam = glyphs(rotations=rotations)
+    batch = sample(fam, meta_batch=50, ways=5)
+    assert batch.classes.shape == (50, 5) and (batch.classes >= 0).all()
+    assert all(len(set(row.tolist())) == 5 for row in batch.classes)
+    assert len(set((batch.classes % 1024).flatten().tolist())) > 200          # low bits spread (hashed heads)
+    # the id names the character: the same seed draws the same ids and images, label by label
+    again = sample(fam, meta_batch=50, ways=5)
+    assert torch.equal(batch.classes, again.classes)
+    rng = RandomSource(torch.Generator().manual_seed(0), "cpu")
+    keys, turns = fam.draw_classes(rng, 50, 5, "train")
+    ids = keys // 3 * 4 + turns if rotations else keys // 3
+    assert torch.equal(batch.classes.sort(1).values, ids.sort(1).values)

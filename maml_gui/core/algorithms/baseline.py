@@ -70,6 +70,8 @@ class PretrainedBaseline:
     few percent of a meta-iteration.
     """
 
+    head_only = False  # at test: fine-tune every weight
+
     def __init__(self, spec: MLPSpec, lr: float, generator: torch.Generator, device) -> None:
         self.spec = spec
         self.params = [p.to(device).requires_grad_() for p in init_parameters(spec, generator)]
@@ -92,3 +94,7 @@ class PretrainedBaseline:
                 p.grad = g
             self.optimizer.step()
         return loss
+
+    def evaluation_parameters(self) -> list[torch.Tensor]:
+        """The weights that test tasks start fine-tuning from, detached."""
+        return [p.detach() for p in self.params]

@@ -55,14 +55,16 @@ def check_split(split: str) -> None:
         raise ValueError(f"unknown split {split!r}; allowed: train, val, test")
 
 
-def assemble_episodes(support: Tensor, query: Tensor, labels: Tensor, family: ClassificationFamily
-                      ) -> ClassificationTaskBatch:
+def assemble_episodes(support: Tensor, query: Tensor, labels: Tensor, family: ClassificationFamily,
+                      slot_classes: Tensor | None = None) -> ClassificationTaskBatch:
     """Lay out per-class examples as support and query sets, class slot by class slot.
 
     ``support`` is ``[B, N, K, *input_shape]`` and ``query`` ``[B, N, Q, *input_shape]`` (class slot j
     of task b in row ``[b, j]``); ``labels`` ``[B, N]`` is the label each class slot gets (a
     permutation of ``0..N-1`` per task). Gives ``x_support`` ``[B, N*K, ...]``, ``x_query``
     ``[B, N*Q, ...]`` as float32 (no copy where the parts are already contiguous float32).
+    ``slot_classes`` ``[B, N]`` (the class each slot was drawn from) becomes ``batch.classes``,
+    reordered by label: ``classes[b, n]`` is the class labelled n in task b.
     """
     meta_batch, ways, shots = support.shape[:3]
     queries = query.shape[2]
@@ -72,7 +74,8 @@ def assemble_episodes(support: Tensor, query: Tensor, labels: Tensor, family: Cl
         y_support=labels[:, :, None].expand(meta_batch, ways, shots).reshape(meta_batch, ways * shots),
         x_query=query.reshape(meta_batch, ways * queries, *shape).to(torch.float32).contiguous(),
         y_query=labels[:, :, None].expand(meta_batch, ways, queries).reshape(meta_batch, ways * queries),
-        ways=ways, family=family)
+        ways=ways, family=family,
+        classes=None if slot_classes is None else torch.empty_like(slot_classes).scatter_(1, labels, slot_classes))
 
 
 def split_examples(examples: Tensor, shots: int) -> tuple[Tensor, Tensor]:

@@ -98,7 +98,8 @@ class GlyphFamily(ClassificationFamily):
         rng = RandomSource(generator, device)
         keys, turns = self.draw_classes(rng, meta_batch, ways, split)
         images = self.render(keys, turns, shots + queries, rng)
-        return assemble_episodes(*split_examples(images, shots), rng.permutations(meta_batch, ways), self)
+        class_ids = (keys // 3) * 4 + turns if self.rotations else keys // 3   # the 30-bit id of draw_classes
+        return assemble_episodes(*split_examples(images, shots), rng.permutations(meta_batch, ways), self, class_ids)
 
 
 def _transform(points: Tensor, turns: Tensor, rng: RandomSource) -> Tensor:

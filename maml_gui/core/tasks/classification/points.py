@@ -31,6 +31,10 @@ class PointFamily(ClassificationFamily):
         check_split(split)
         return None
 
+    def split_summary(self) -> dict[str, str]:
+        """No class split: every task draws its classes afresh (so batches name no classes)."""
+        return {split: "every task draws new classes (no class pool)" for split in ("train", "val", "test")}
+
     def canonical_points(self, rng: RandomSource, meta_batch: int, ways: int, per_class: int) -> Tensor:
         """``[B, N, M, 2]`` points of class slot j in row j, roughly inside the unit disk."""
         raise NotImplementedError
