@@ -14,12 +14,14 @@ import torch
 from .adaptation import InnerRates
 from .algorithms import PretrainedBaseline, build_learner
 from .config import ExperimentConfig
-from .device import default_threads, describe_device, resolve_device
+from .device import describe_device, resolve_device
 from .evaluation import AdaptationCurve, adaptation_losses, summarize
 from .metrics import MetricsHistory, ValidationRecord
 from .models import MLPSpec
+from .resources import check_training_fits
 from .snapshot import ModelSnapshot
-from .tasks import build_family
+from .tasks import build_family, describe_data_cause
+from .threads import choose_threads
 
 
 class TrainingError(RuntimeError):
@@ -85,7 +87,8 @@ class Trainer:
         self.config = config
         t = config.training
         self.device = resolve_device(device or t.device)
-        self.threads = threads or t.threads or default_threads()
+        check_training_fits(config, self.device)  # before allocating: one line instead of an allocator error
+        self.threads = choose_threads(threads or t.threads, hidden=tuple(config.model.hidden)).count
         self.family = build_family(config.task)
         self.spec = model_spec(config)
         init_generator = torch.Generator().manual_seed(t.seed)
@@ -155,7 +158,7 @@ class Trainer:
             raise TrainingError(
                 f"the meta-loss or its gradient became {after if not math.isfinite(after) else 'non-finite'} at "
                 f"iteration {self.iteration + 1}; kept the weights of iteration {self.iteration}. "
-                "Try a smaller inner or meta learning rate.")
+                + (describe_data_cause(batch) or "Try a smaller inner or meta learning rate."))
         if not math.isfinite(baseline_value):
             raise TrainingError(
                 f"the pretrained baseline's loss became {baseline_value} at iteration {self.iteration + 1}; "
