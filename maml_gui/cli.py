@@ -12,6 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+from .core.choices import DEVICE_CHOICES
+
 COMMANDS = ("gui", "train", "evaluate", "export", "presets")
 MAX_THREADS = 1024  # as the config's training.threads
 MAX_EVALUATION_POINTS = 50_000_000  # about 200 MB per float32 tensor of the task batch
@@ -54,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="override a config value, e.g. training.inner_lr=0.02 (repeatable)")
     train.add_argument("--iterations", type=int, help="total iterations to reach")
     train.add_argument("--seed", type=int)
-    train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
+    train.add_argument("--device", choices=DEVICE_CHOICES)
     train.add_argument("--threads", type=_thread_count,
                        help=f"torch threads, 1 to {MAX_THREADS} (default: chosen for the model size; "
                             "above the core count it is lowered to it)")
@@ -71,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--lr", type=float, help="inner step size (default: learned rates or the config's)")
     evaluate.add_argument("--baseline", action="store_true", help="also evaluate the pretrained baseline")
     evaluate.add_argument("--seed", type=int, help="seed of the test tasks")
-    evaluate.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu")
+    evaluate.add_argument("--device", choices=DEVICE_CHOICES, default="cpu")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
 
     export = sub.add_parser("export", help="export a run's model (TorchScript, ONNX, safetensors)")
@@ -132,6 +134,13 @@ def _user_errors():
 
 
 def _gui(args) -> int:
+    if args.run is not None:  # a bad run is one line here, before any window or thread exists
+        from .core.checkpoint import load_run
+
+        try:
+            load_run(args.run)
+        except _user_errors() as err:
+            raise UsageError(str(err)) from None
     try:
         from .qt.app import run_app
     except ImportError as err:

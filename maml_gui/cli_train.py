@@ -60,12 +60,14 @@ def load_trainer(args, load_config) -> tuple[Trainer, Path, int]:
         check_output_dir(out, Path(args.resume), create=False)  # refuse before loading, create nothing yet
         trainer, _ = checkpoint.resume_trainer(args.resume, device=args.device, threads=args.threads)
         check_output_dir(out, Path(args.resume))  # the run loaded: now create --out
-        target = args.iterations or trainer.config.training.iterations
-        if target > trainer.config.training.iterations:
-            if trainer.config.training.meta_lr_schedule != "constant":
-                print(f"note: the {trainer.config.training.meta_lr_schedule} meta-lr schedule now spans {target} "
-                      f"iterations instead of {trainer.config.training.iterations}", file=sys.stderr)
-            trainer.config = trainer.config.with_overrides([f"training.iterations={target}"])
+        configured = trainer.config.training.iterations
+        target = args.iterations or configured
+        if target > trainer.iteration:
+            trainer.extend_to(target)
+            schedule = trainer.config.training.meta_lr_schedule
+            if trainer.config.training.iterations != configured and schedule != "constant":
+                print(f"note: the {schedule} meta-lr schedule now spans {target} iterations instead of {configured}",
+                      file=sys.stderr)
         _note_thread_clamp(args, trainer)
         return trainer, out, target
     if not args.out:

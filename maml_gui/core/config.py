@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .choices import ACTIVATIONS, DEVICE_CHOICES
 from .messages import one_line
 from .safe_read import UnreadableFile, read_regular_file
 
@@ -75,11 +76,11 @@ class TaskConfig(_Strict):
 
     @model_validator(mode="after")
     def _family_must_build(self) -> "TaskConfig":
-        from .tasks import build_family
+        from .tasks.family_cache import family_for
         from .tasks.formula import FormulaError
 
         try:
-            build_family(self)
+            family_for(self)  # built once: the form's preview and the playground reuse it
         except FormulaError as err:
             raise ValueError(f"expression: {err}") from None
         except ValueError as err:
@@ -89,7 +90,7 @@ class TaskConfig(_Strict):
 
 class ModelConfig(_Strict):
     hidden: list[Annotated[int, Field(ge=1, le=4096)]] = Field(default_factory=lambda: [40, 40], min_length=1, max_length=8)
-    activation: Literal["relu", "tanh", "gelu", "silu"] = "relu"
+    activation: Literal[ACTIVATIONS] = "relu"  # type: ignore[valid-type]
 
 
 class TrainingConfig(_Strict):
@@ -115,7 +116,7 @@ class TrainingConfig(_Strict):
     baseline: bool = Field(True, description="also train the 'pretrained on all tasks' baseline")
     baseline_lr: float = Field(1e-3, gt=0, le=MAX_LR, description="Adam step size of the pretrained baseline")
     seed: int = Field(0, ge=0, le=MAX_SEED)
-    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    device: Literal[DEVICE_CHOICES] = "auto"  # type: ignore[valid-type]
     threads: int = Field(0, ge=0, le=1024, description="torch threads (0: chosen for the model size)")
 
     @model_validator(mode="after")

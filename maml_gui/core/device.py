@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+from .choices import DEVICE_CHOICES  # noqa: F401 - re-exported for callers
 
 
 class DeviceError(ValueError):

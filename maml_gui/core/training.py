@@ -15,18 +15,18 @@ from .adaptation import InnerRates
 from .algorithms import PretrainedBaseline, build_learner
 from .config import ExperimentConfig
 from .device import describe_device, resolve_device
-from .evaluation import AdaptationCurve, adaptation_losses, summarize
+from .evaluation import adaptation_losses, summarize
+from .divergence import is_allocation_failure
+from .training_guard import TrainingError, TrainingGuard
 from .metrics import MetricsHistory, ValidationRecord
 from .models import MLPSpec
 from .resources import check_training_fits
 from .snapshot import ModelSnapshot
-from .tasks import build_family, describe_data_cause
+from .tasks import build_family
 from .threads import choose_threads
 
 
-class TrainingError(RuntimeError):
-    """Training cannot go on (non-finite loss, out of memory); the weights of the last good
-    iteration are kept."""
+REPORT_INTERVAL_S = 0.1  # at most ~10 progress reports a second (the GUI's rate; the CLI asks for fewer)
 
 
 class TrainingControl:
@@ -105,6 +105,7 @@ class Trainer:
         self.iteration = 0
         self.elapsed_s = 0.0
         self.history = MetricsHistory()
+        self.guard = TrainingGuard(self)
 
     def _parameter_groups(self) -> list[dict]:
         """Weights at the meta lr; learned inner rates (Meta-SGD, LSLR) at ``lr_scale`` times it.
@@ -135,7 +136,10 @@ class Trainer:
 
     # -- one iteration ----------------------------------------------------------------------
     def train_iteration(self) -> tuple[float, float]:
-        """One meta-iteration; returns (loss before, loss after adaptation)."""
+        """One meta-iteration; returns (loss before, loss after adaptation).
+
+        The update is checked after it is applied (losses, weights, learned rates, baseline);
+        a failed iteration puts back the last good state and raises :class:`TrainingError`."""
         c = self.config
         batch = self.family.sample(c.training.meta_batch, c.task.shots, c.task.queries, self.task_generator)
         if self.device.type != "cpu":
@@ -146,28 +150,32 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         try:
             losses = self.learner.meta_step(batch, self.iteration)
-            grads = [p.grad.sum() for p in self.learner.meta_parameters() if p.grad is not None]
-            baseline_loss = self.baseline.loss(batch) if self.baseline is not None else None
-            extra = [baseline_loss.detach()] if baseline_loss is not None else []
-            before, after, *grad_sums = torch.stack([losses.before, losses.after, *grads, *extra]).tolist()
-            baseline_value = grad_sums.pop() if extra else 0.0
-        except torch.OutOfMemoryError:
-            raise TrainingError(f"out of memory at iteration {self.iteration + 1} on {self.device}; "
-                                "lower the meta-batch, inner steps or model size") from None
-        if not all(math.isfinite(v) for v in (before, after, *grad_sums)):
-            raise TrainingError(
-                f"the meta-loss or its gradient became {after if not math.isfinite(after) else 'non-finite'} at "
-                f"iteration {self.iteration + 1}; kept the weights of iteration {self.iteration}. "
-                + (describe_data_cause(batch) or "Try a smaller inner or meta learning rate."))
-        if not math.isfinite(baseline_value):
-            raise TrainingError(
-                f"the pretrained baseline's loss became {baseline_value} at iteration {self.iteration + 1}; "
-                "kept the weights of the last good iteration. Try a smaller training.baseline_lr.")
-        self.optimizer.step()
-        if baseline_loss is not None:
-            self.baseline.step(baseline_loss)
+            self.optimizer.step()
+            baseline_loss = None
+            if self.baseline is not None:
+                baseline_loss = self.baseline.loss(batch)
+                self.baseline.step(baseline_loss)
+            before, after = self.guard.check_update(losses, baseline_loss, batch)
+        except RuntimeError as err:
+            failure = self.guard.out_of_memory(err) if not isinstance(err, TrainingError) else None
+            if failure is None:
+                raise
+            raise failure from None
         self.iteration += 1
         return before, after
+
+    def extend_to(self, total_iterations: int) -> int:
+        """Continue this training to ``total_iterations`` in total (the app's Continue and
+        ``train --resume RUN --iterations N`` both come here).
+
+        A longer total becomes the config's ``training.iterations``: the meta-lr schedule then
+        spans it, and a save records it. A shorter one (not below the current iteration) leaves
+        the config alone: training stops there on the original schedule. Returns the target."""
+        if total_iterations < self.iteration:
+            raise ValueError(f"the run is already at iteration {self.iteration}, past {total_iterations}")
+        if total_iterations > self.config.training.iterations:
+            self.config = self.config.with_overrides([f"training.iterations={total_iterations}"])
+        return total_iterations
 
     def validate(self) -> ValidationRecord:
         """Adaptation curve on the fixed validation tasks, for the meta-model and the baseline."""
@@ -187,7 +195,7 @@ class Trainer:
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self, iterations: int | None = None, control: TrainingControl | None = None,
-            report_interval_s: float = 0.1, checkpoint: Callable[["Trainer"], None] | None = None) -> Iterator[Progress]:
+            report_interval_s: float = REPORT_INTERVAL_S, checkpoint: Callable[["Trainer"], None] | None = None) -> Iterator[Progress]:
         """Train up to ``iterations`` in total (default: the config's), yielding :class:`Progress`
         at most every ``report_interval_s`` seconds, at each validation and at the end."""
         t = self.config.training
@@ -195,7 +203,7 @@ class Trainer:
         torch.set_num_threads(self.threads)
         autosave = t.autosave_interval or t.val_interval
         pending: list[tuple[int, float, float]] = []
-        validation = self.validate() if self.iteration == 0 and not self.history.validations else None
+        validation = self._validate_or_fail() if self.iteration == 0 and not self.history.validations else None
         last_report, window_start, window_iter = -math.inf, time.perf_counter(), self.iteration
         stopped = False
         while self.iteration < target:
@@ -209,8 +217,9 @@ class Trainer:
             if self.iteration % t.log_every == 0 or self.iteration == target:
                 self.history.add_row(self.iteration, before, after, self.meta_lr_at(self.iteration - 1), self.elapsed_s)
             if self.iteration % t.val_interval == 0 or self.iteration == target:
-                validation = self.validate()
+                validation = self._validate_or_fail()
             if checkpoint is not None and (self.iteration % autosave == 0 or self.iteration == target):
+                self.guard.confirm_weights()
                 checkpoint(self)
             now = time.perf_counter()
             if now - last_report >= report_interval_s or validation is not None:
@@ -219,8 +228,18 @@ class Trainer:
                 pending, validation, last_report = [], None, now
                 if now - window_start > 2.0:
                     window_start, window_iter = now, self.iteration
+        self.guard.confirm_weights()
         rate = (self.iteration - window_iter) / max(time.perf_counter() - window_start, 1e-9)
         yield self._progress(pending, validation, rate, target, finished=self.iteration >= target, stopped=stopped)
+
+    def _validate_or_fail(self) -> ValidationRecord:
+        try:
+            return self.validate()
+        except RuntimeError as err:
+            if not is_allocation_failure(err):
+                raise
+            raise TrainingError(f"out of memory while validating at iteration {self.iteration} on {self.device}; "
+                                "lower training.val_tasks or evaluation.queries") from None
 
     def _progress(self, pending, validation, rate, target, finished=False, stopped=False) -> Progress:
         arrays = np.array(pending, dtype=np.float64).reshape(-1, 3)
@@ -276,3 +295,4 @@ class Trainer:
         self.task_generator.set_state(state["task_generator"])
         self.iteration = int(state["iteration"])
         self.elapsed_s = float(state["elapsed_s"])
+        self.guard.keep_current_state()

@@ -26,6 +26,3 @@ class PretrainedBaseline:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
-
-    def train_step(self, batch: TaskBatch) -> None:
-        self.step(self.loss(batch))

@@ -26,6 +26,11 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def format_count(iteration: int, total: int) -> str:
+    """Iterations done of the total, as every part of the window writes them: ``1,336 / 70,000``."""
+    return f"{iteration:,} / {total:,}"
+
+
 ROOM_FOR = "0.1234 before → 0.1234 after"
 
 
@@ -34,19 +39,20 @@ def format_loss(value: float) -> str:
 
 
 class TrainingStatusPanel(QWidget):
-    """Buttons for the window's training actions and the numbers of the latest report."""
+    """The numbers of the latest report (and buttons for ``actions``, if given: the window
+    keeps its training buttons in the toolbar alone)."""
 
-    def __init__(self, actions: list[QAction], parent: QWidget | None = None) -> None:
+    def __init__(self, actions: list[QAction] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("training_status")
         buttons = QHBoxLayout()
-        for action in actions:
+        for action in actions or ():
             button = QToolButton(self)
             button.setDefaultAction(action)
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.progress_bar = QProgressBar(self)
-        self.progress_bar.setFormat("%v / %m")
+        self.progress_bar.valueChanged.connect(self._show_count)
         self.progress_bar.setObjectName("training_progress")
         self.speed, self.time, self.losses, self.validation, self.device = (
             self._value_label(name) for name in ("speed", "time", "train_loss", "validation_loss", "device"))
@@ -55,13 +61,23 @@ class TrainingStatusPanel(QWidget):
         form.addRow("Elapsed / left", self.time)
         form.addRow("Train MSE", self.losses)
         form.addRow("Validation MSE", self.validation)
+        self.losses.setToolTip("query MSE of the latest meta-batch, before → after the inner steps")
+        self.validation.setToolTip("query MSE on the validation tasks, before → after the inner steps, "
+                                   "at the latest validation's iteration")
         form.addRow("Device", self.device)
         layout = QVBoxLayout(self)
-        layout.addLayout(buttons)
+        if actions:
+            layout.addLayout(buttons)
         layout.addWidget(self.progress_bar)
         layout.addLayout(form)
         layout.addStretch(1)
         self.reset()
+
+    @Slot()
+    def _show_count(self) -> None:
+        """``1,336 / 70,000``: the status bar's format (Qt's ``%v / %m`` has no thousands separators)."""
+        bar = self.progress_bar
+        bar.setFormat(format_count(bar.value(), bar.maximum()))
 
     def _value_label(self, name: str) -> QLabel:
         label = fixed_label(self, f"status_{name}", ROOM_FOR)
@@ -72,12 +88,14 @@ class TrainingStatusPanel(QWidget):
     def reset(self, total: int = 1) -> None:
         self.progress_bar.setRange(0, max(total, 1))
         self.progress_bar.setValue(0)
+        self._show_count()
         for label in (self.speed, self.time, self.losses, self.validation, self.device):
             fit_width(label, ROOM_FOR)
             label.setText("–")
 
     def set_total(self, total: int) -> None:
         self.progress_bar.setMaximum(max(total, 1))
+        self._show_count()
 
     def set_iteration(self, iteration: int) -> None:
         self.progress_bar.setValue(min(iteration, self.progress_bar.maximum()))
@@ -86,6 +104,7 @@ class TrainingStatusPanel(QWidget):
     def show_progress(self, progress: Progress) -> None:
         self.progress_bar.setMaximum(max(progress.total, 1))
         self.progress_bar.setValue(min(progress.iteration, progress.total))
+        self._show_count()
         if progress.iterations.size:  # a report without new iterations has no speed to tell
             show_text(self.speed, f"{progress.its_per_s:,.0f} it/s · meta lr {progress.meta_lr:.3g}")
         left = "done" if progress.finished else "stopped" if progress.stopped else format_duration(progress.eta_s)
@@ -96,5 +115,5 @@ class TrainingStatusPanel(QWidget):
         if progress.validation is not None:
             v = progress.validation
             show_text(self.validation, f"{format_loss(v.loss_before)} → {format_loss(v.loss_after)} "
-                                       f"(iteration {v.iteration})")
+                                       f"at {v.iteration:,}")
         show_text(self.device, progress.device)
