@@ -67,8 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("evaluate", help="few-shot evaluation of a run (Finn et al. protocol)")
     evaluate.add_argument("run", help="run directory")
     evaluate.add_argument("--tasks", type=int, help="test tasks (default: the config's, 600)")
-    evaluate.add_argument("--shots", type=int, help="support points K (default: the config's)")
-    evaluate.add_argument("--queries", type=int, help="query points per task")
+    evaluate.add_argument("--shots", type=int, help="support points K (classification: per class; default: the "
+                          "config's)")
+    evaluate.add_argument("--queries", type=int, help="query points per task (classification: per class)")
     evaluate.add_argument("--steps", default=None, help="inner steps to report, e.g. 0,1,5,10")
     evaluate.add_argument("--lr", type=float, help="inner step size (default: learned rates or the config's)")
     evaluate.add_argument("--baseline", action="store_true", help="also evaluate the pretrained baseline")
@@ -207,8 +208,8 @@ def _evaluate(args) -> int:
     from .core.checkpoint import load_run
     from .core.device import resolve_device
     from .core.evaluation import evaluate
-    from .core.resources import ResourceError, check_evaluation_fits
-    from .core.tasks import build_family
+    from .core.experiment_setup import task_sampler
+    from .core.resources import check_evaluation_fits
 
     for name, most in (("tasks", 1_000_000), ("shots", 1000), ("queries", 100_000)):
         value = getattr(args, name)
@@ -224,19 +225,22 @@ def _evaluate(args) -> int:
     if run.snapshot is None:
         raise UsageError(f"{args.run} has no trained weights yet")
     c = run.config.evaluation
+    classification = run.config.task.kind == "classification"
     steps = _parse_steps(args.steps, c.inner_steps)
     tasks, shots = args.tasks or c.tasks, args.shots or c.shots or run.config.task.shots
-    queries = args.queries or c.queries
-    if tasks * (shots + queries) > MAX_EVALUATION_POINTS:
+    queries = args.queries or (run.config.task.queries if classification else c.queries)
+    ways = run.config.task.ways if classification else 1
+    if tasks * (shots + queries) * ways > MAX_EVALUATION_POINTS:
         raise UsageError(f"{tasks:,} tasks x {shots + queries:,} points is too much at once "
                          f"(at most {MAX_EVALUATION_POINTS:,} points); lower --tasks or --queries")
     try:
-        check_evaluation_fits(run.config, tasks, shots, queries, max(steps), device)
-    except ResourceError as err:
+        check_evaluation_fits(run.config, tasks, shots, queries, max(steps), device)  # counts inner steps
+        family = task_sampler(run.config).family
+    except _user_errors() as err:
         raise UsageError(str(err)) from None
     try:
         result = evaluate(
-            run.snapshot, build_family(run.config.task), tasks=tasks, shots=shots, queries=queries, steps=steps,
+            run.snapshot, family, tasks=tasks, shots=shots, queries=queries, steps=steps,
             seed=c.seed if args.seed is None else args.seed, device=device, baseline=args.baseline, lr=args.lr,
         )
     except ValueError as err:
@@ -252,21 +256,28 @@ def _evaluate(args) -> int:
                   if isinstance(vs, list) else vs for k, vs in result.to_dict().items()}
         print(json.dumps(finite, allow_nan=False))
         return 0
-    print(f"{result.tasks} tasks, {result.shots}-shot, query MSE (95% CI) after inner steps; run at iteration "
-          f"{run.snapshot.iteration}")
-    header = f"{'steps':>6}  {'meta-learned':>18}"
-    header += f"  {'pretrained baseline':>20}" if result.baseline_mse else ""
-    print(header)
-    for i, step in enumerate(result.steps):
-        line = f"{step:>6}  {result.mse[i]:>9.3f} ± {result.ci95[i]:<6.3f}"
-        if result.baseline_mse:
-            line += f"  {result.baseline_mse[i]:>11.3f} ± {result.baseline_ci95[i]:<6.3f}"
-        print(line)
+    _print_evaluation(result, run.snapshot.iteration)
     for step, count in zip(result.steps, result.diverged or []):
         if count:
             print(f"note: at step {step}, {count} of {result.tasks} tasks diverged (their inner loop overflowed; "
                   "a smaller --lr avoids it), so the mean is not finite")
     return 0
+
+
+def _print_evaluation(result, iteration: int) -> None:
+    if result.metric == "accuracy":
+        what, scale, form = f"{result.ways}-way {result.shots}-shot, query accuracy % (95% CI)", 100.0, ".1f"
+    else:
+        what, scale, form = f"{result.shots}-shot, query MSE (95% CI)", 1.0, ".3f"
+    print(f"{result.tasks} tasks, {what} after inner steps; run at iteration {iteration}")
+    header = f"{'steps':>6}  {'meta-learned':>18}"
+    header += f"  {'pretrained baseline':>20}" if result.baseline_values else ""
+    print(header)
+    for i, step in enumerate(result.steps):
+        line = f"{step:>6}  {scale * result.values[i]:>9{form}} ± {scale * result.ci95[i]:<6{form}}"
+        if result.baseline_values:
+            line += f"  {scale * result.baseline_values[i]:>11{form}} ± {scale * result.baseline_ci95[i]:<6{form}}"
+        print(line)
 
 
 def _export(args) -> int:

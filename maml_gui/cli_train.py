@@ -109,6 +109,8 @@ def run_training(trainer: Trainer, out: Path, target: int, quiet: bool) -> int:
             if bar is not None:
                 if len(progress.loss_after):
                     postfix["loss"] = f"{progress.loss_after.mean():.3f}"
+                if progress.accuracy_after is not None and len(progress.accuracy_after):
+                    postfix["acc"] = f"{progress.accuracy_after.mean():.3f}"
                 if progress.validation is not None:
                     postfix["val"] = f"{progress.validation.loss_after:.3f}"
                 bar.set_postfix(postfix, refresh=False)
@@ -133,7 +135,11 @@ def run_training(trainer: Trainer, out: Path, target: int, quiet: bool) -> int:
     _close(bar)
     last = trainer.history.validations[-1] if trainer.history.validations else None
     summary = f"trained {trainer.iteration} iterations in {trainer.elapsed_s:.1f} s on {progress.device}"
-    if last is not None:
+    if last is not None and last.curve.metric == "accuracy":
+        steps = trainer.config.training.inner_steps
+        summary += (f"; validation accuracy {100 * last.curve.values[0]:.1f}% -> "
+                    f"{100 * last.curve.values[steps]:.1f}% after {steps} step(s)")
+    elif last is not None:
         summary += f"; validation MSE {last.loss_before:.3f} -> {last.loss_after:.3f} after adaptation"
     print(f"{summary}\nrun saved in {out}", file=sys.stderr)
     return 0

@@ -33,7 +33,8 @@ from .adaptation import InnerRates
 from .atomic_files import NEW_FILE_MODE, atomic_write, remove_stale_temp_files
 from .config import ConfigError, ExperimentConfig, from_toml
 from .metrics import MetricsHistory
-from .models import MLPSpec, from_torch_layout, to_torch_layout
+from .model_backends import backend_for
+from .model_metadata import architecture_metadata, spec_from_metadata
 from .resume_validation import check_resume_fits, load_resume_file
 from .run_validation import (PARSE_ERRORS, RunError, check_run_info, parse_history, parse_json, parse_points,
                              present, read_bytes, read_text)
@@ -56,13 +57,14 @@ __all__ = ["NEW_FILE_MODE", "RunError", "RunData", "atomic_write", "is_run", "lo
 # -- weights --------------------------------------------------------------------------------
 def snapshot_tensors(snapshot: ModelSnapshot) -> dict[str, torch.Tensor]:
     """Named tensors of a snapshot: ``model.*`` (PyTorch layout), ``inner_lr.*``, ``baseline.*``."""
-    tensors = {f"model.{k}": v for k, v in to_torch_layout(snapshot.spec, snapshot.params).items()}
+    to_named = snapshot.backend().to_named
+    tensors = {f"model.{k}": v for k, v in to_named(snapshot.params).items()}
     if snapshot.rates.per_parameter is not None:
-        tensors.update({f"inner_lr.{k}": v for k, v in to_torch_layout(snapshot.spec, snapshot.rates.per_parameter).items()})
+        tensors.update({f"inner_lr.{k}": v for k, v in to_named(snapshot.rates.per_parameter).items()})
     if snapshot.rates.per_step is not None:
         tensors["inner_lr.per_step"] = snapshot.rates.per_step.contiguous()
     if snapshot.baseline_params is not None:
-        tensors.update({f"baseline.{k}": v for k, v in to_torch_layout(snapshot.spec, snapshot.baseline_params).items()})
+        tensors.update({f"baseline.{k}": v for k, v in to_named(snapshot.baseline_params).items()})
     return tensors
 
 
@@ -71,10 +73,10 @@ def snapshot_metadata(snapshot: ModelSnapshot) -> dict[str, str]:
     return {
         "format": "maml-gui-model", "format_version": str(RUN_FORMAT), "app_version": __version__,
         "algorithm": snapshot.algorithm, "iteration": str(snapshot.iteration),
-        "hidden": json.dumps(list(snapshot.spec.hidden)), "activation": snapshot.spec.activation,
-        "inputs": str(snapshot.spec.inputs), "outputs": str(snapshot.spec.outputs),
+        **architecture_metadata(snapshot.spec, snapshot.task_kind),
         "inner_lr": repr(snapshot.rates.base), "head_only": json.dumps(snapshot.head_only),
         "baseline_lr": repr(snapshot.baseline_lr), "train_inner_steps": str(snapshot.train_inner_steps),
+        "baseline_head_only": json.dumps(snapshot.baseline_head_only),
     }
 
 
@@ -99,13 +101,12 @@ def snapshot_from_bytes(data: bytes, source: str = WEIGHTS) -> ModelSnapshot:
         raise RunError(f"{source} was written by a newer MAML Studio (format {version})")
     weights_check.check_values(tensors, source)
     try:
-        spec = MLPSpec(hidden=weights_check.meta_hidden(meta, source), activation=meta.get("activation"),
-                       inputs=weights_check.meta_int(meta, "inputs", source, 1, weights_check.MAX_LAYER_WIDTH),
-                       outputs=weights_check.meta_int(meta, "outputs", source, 1, weights_check.MAX_LAYER_WIDTH))
+        spec, task_kind = spec_from_metadata(meta, source)
+        backend = backend_for(spec, task_kind)
 
         def group(prefix: str):
             found = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-            return tuple(from_torch_layout(spec, found)) if found else None
+            return tuple(backend.from_named(found)) if found else None
 
         params = group("model.")
         if params is None:
@@ -124,6 +125,8 @@ def snapshot_from_bytes(data: bytes, source: str = WEIGHTS) -> ModelSnapshot:
             head_only=head_only, iteration=weights_check.meta_iteration(meta, source),
             baseline_params=group("baseline."), baseline_lr=weights_check.meta_float(meta, "baseline_lr", source),
             train_inner_steps=weights_check.meta_int(meta, "train_inner_steps", source, 1, 1_000_000, default="1"),
+            task_kind=task_kind, baseline_head_only=(weights_check.meta_json(meta, "baseline_head_only", source, bool)
+                                                    if "baseline_head_only" in meta else False),
         )
     except (KeyError, ValueError, TypeError) as err:
         if isinstance(err, RunError):

@@ -46,6 +46,14 @@ class Conv4Spec:
     def input_shape(self) -> tuple[int, int, int]:
         return (self.channels, self.image_size, self.image_size)
 
+    def parameter_count(self) -> int:
+        convs = sum((self.channels if i == 0 else self.filters) * self.filters * 9 + self.filters for i in range(BLOCKS))
+        return convs + 2 * self.filters * BLOCKS + (self.feature_size + 1) * self.outputs
+
+    def describe(self) -> str:
+        return (f"conv4 of {self.filters} filters{' (strided)' if self.strided else ''} on {self.channels}×"
+                f"{self.image_size}×{self.image_size} images, {self.outputs} outputs")
+
     @property
     def feature_size(self) -> int:
         """Length of the feature vector the head sees."""

@@ -186,6 +186,9 @@ def export_snapshot(snapshot: ModelSnapshot, fmt: str, out: str | Path,
                     config: ExperimentConfig | None = None) -> Path:
     """Write ``snapshot`` as ``fmt`` to ``out`` (and ``<out>.json`` for safetensors); returns ``out``."""
     fmt = _check_format(fmt)
+    if snapshot.task_kind != "regression":
+        raise ExportError("exporting classification models comes in a later version; the run's "
+                          "model.safetensors holds the weights (PyTorch layout, architecture in its metadata)")
     out = Path(out).expanduser()
     targets = [out, sidecar_path(out)] if fmt == "safetensors" else [out]
     for path in targets:

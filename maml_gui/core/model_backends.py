@@ -32,13 +32,13 @@ from .functional_model import FunctionalModel
 from .task_kinds import REGRESSION, TaskKind, task_kind
 
 ModelSpec = Union[models.MLPSpec, Conv4Spec]
+ACTIVATION_BUDGET = 6e7  # floats of one layer's activations in evaluation (about 240 MB in float32)
 
 
 class ModelBackend(ABC):
     """A model spec plus a task kind, with everything the algorithms need from them."""
 
-    head_count = 2          # the last layer's weight and bias: what ANIL adapts
-    evaluation_chunk = 512  # tasks adapted at once in evaluation (bounds memory)
+    head_count = 2  # the last layer's weight and bias: what ANIL adapts
 
     def __init__(self, spec: ModelSpec, kind: TaskKind) -> None:
         self.spec = spec
@@ -70,6 +70,10 @@ class ModelBackend(ABC):
     def from_named(self, named: dict[str, Tensor]) -> list[Tensor]:
         """Inverse of :meth:`to_named`; ValueError on a missing name or a wrong shape."""
 
+    def evaluation_chunk(self, batch) -> int:
+        """Tasks adapted at once in evaluation: bounds the memory of the activations."""
+        return 512
+
     def task_loss(self, outputs: Tensor, targets: Tensor) -> Tensor:
         return self.kind.task_loss(outputs, targets)
 
@@ -80,7 +84,8 @@ class ModelBackend(ABC):
 class FastMLPRegression(ModelBackend):
     """The MLP with the hand-written MSE gradient: the regression fast path."""
 
-    evaluation_chunk = 4096
+    def evaluation_chunk(self, batch) -> int:
+        return 4096
 
     def initial_parameters(self, generator=None, device="cpu") -> list[Tensor]:
         return models.init_parameters(self.spec, generator, device)
@@ -129,8 +134,12 @@ class FunctionalBackend(ModelBackend):
     def __init__(self, spec: ModelSpec, kind: TaskKind) -> None:
         super().__init__(spec, kind)
         self.model = FunctionalModel(build_module(spec), head_count=self.head_count)
-        if isinstance(spec, Conv4Spec):  # activations of ~filters x side^2 floats per image
-            self.evaluation_chunk = max(1, 4096 // max(1, spec.filters * spec.image_size ** 2 // 2048))
+
+    def evaluation_chunk(self, batch) -> int:
+        if not isinstance(self.spec, Conv4Spec):
+            return 512
+        images = batch.x_support.shape[1] + batch.x_query.shape[1]  # first block: filters x side^2 floats each
+        return max(1, int(ACTIVATION_BUDGET // (images * self.spec.filters * self.spec.image_size ** 2)))
 
     def initial_parameters(self, generator=None, device="cpu") -> list[Tensor]:
         if isinstance(self.spec, models.MLPSpec):  # the same draws as the fast path

@@ -33,10 +33,12 @@ class ResourceError(ConfigError):
 @dataclass(frozen=True)
 class ModelShape:
     widths: tuple[int, ...]  # hidden sizes
+    inputs: int = 1
+    outputs: int = 1
 
     @property
     def sizes(self) -> tuple[int, ...]:
-        return (1, *self.widths, 1)
+        return (self.inputs, *self.widths, self.outputs)
 
     @property
     def parameters(self) -> int:
@@ -54,10 +56,28 @@ def adaptation_bytes(shape: ModelShape, tasks: int, points: int, steps: int, kee
     return FLOAT_BYTES * per_step * held_steps
 
 
+def model_shape(config) -> ModelShape:
+    """The MLP of ``config``: 1 -> hidden -> 1 for regression; for classification, flattened images
+    (or 2-D points, counted as images: an upper bound) -> hidden -> ways."""
+    task = config.task
+    if getattr(task, "kind", "regression") == "classification":
+        return ModelShape(tuple(config.model.hidden), task.channels * task.image_size ** 2, task.ways)
+    return ModelShape(tuple(config.model.hidden))
+
+
+def points_per_task(task, shots: int, queries: int) -> int:
+    return shots + queries if getattr(task, "kind", "regression") != "classification" else task.ways * (shots + queries)
+
+
+def estimated(config) -> bool:
+    """Conv-4 chunks its tasks by an activation budget itself; the estimate covers MLPs."""
+    return getattr(config.model, "kind", "mlp") == "mlp"
+
+
 def training_bytes(config) -> int:
     """Estimated peak bytes of meta-training ``config`` (an ExperimentConfig)."""
-    t, task, shape = config.training, config.task, ModelShape(tuple(config.model.hidden))
-    points = task.shots + task.queries
+    t, task, shape = config.training, config.task, model_shape(config)
+    points = points_per_task(task, task.shots, task.queries)
     keep_graph = t.algorithm in ("maml", "anil", "metasgd")
     train = adaptation_bytes(shape, t.meta_batch, points, t.inner_steps, keep_graph)
     if t.baseline:
@@ -67,9 +87,11 @@ def training_bytes(config) -> int:
 
 def validation_bytes(config) -> int:
     """The fixed validation batch and one adaptation curve of it (all steps, meta-model and baseline)."""
-    t, shape = config.training, ModelShape(tuple(config.model.hidden))
+    t, task = config.training, config.task
     steps = max(config.evaluation.inner_steps, t.inner_steps)
-    return evaluation_bytes(shape, t.val_tasks, config.task.shots, config.evaluation.queries, steps)
+    queries = config.evaluation.queries if getattr(task, "kind", "regression") != "classification" else task.queries
+    points = points_per_task(task, task.shots, queries)
+    return evaluation_bytes(model_shape(config), t.val_tasks, task.shots, points - task.shots, steps)
 
 
 def evaluation_bytes(shape: ModelShape, tasks: int, shots: int, queries: int, steps: int) -> int:
@@ -128,12 +150,15 @@ def check_fits(needed: int, what: str, lower: str, device=None, available: int |
 def check_training_fits(config, device=None, available: int | None = None) -> None:
     lower = ("training.meta_batch, training.inner_steps, model.hidden, task.shots/queries "
              "or training.val_tasks/evaluation.queries")
-    check_fits(training_bytes(config), "meta-training this config", lower, device, available)
+    if estimated(config):
+        check_fits(training_bytes(config), "meta-training this config", lower, device, available)
 
 
 def check_evaluation_fits(config, tasks: int, shots: int, queries: int, steps: int, device=None,
                           available: int | None = None) -> None:
-    shape = ModelShape(tuple(config.model.hidden))
-    check_fits(evaluation_bytes(shape, tasks, shots, queries, steps),
+    if not estimated(config):
+        return
+    points = points_per_task(config.task, shots, queries)
+    check_fits(evaluation_bytes(model_shape(config), tasks, shots, points - shots, steps),
                f"evaluating {tasks:,} tasks x {shots + queries:,} points over {steps} inner steps",
                "--tasks, --queries or --steps", device, available)

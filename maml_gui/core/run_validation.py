@@ -17,7 +17,7 @@ import unicodedata
 from pathlib import Path
 
 from .evaluation import AdaptationCurve
-from .metrics import COLUMNS, MetricsHistory, ValidationRecord
+from .metrics import ACCURACY_COLUMN, COLUMNS, MetricsHistory, ValidationRecord
 
 # What Python raises while parsing hostile text (besides ValueError): a number too large for an
 # int, nesting deeper than the interpreter's stack, a file that does not fit in memory.
@@ -164,6 +164,7 @@ def parse_history(csv_text: str, jsonl_text: str, metrics_name: str, validation_
         header = next(reader, None)
         if header is None or tuple(header[:len(COLUMNS)]) != COLUMNS:
             raise RunError(f"{metrics_name} has an unexpected header")
+        accuracy_at = header.index(ACCURACY_COLUMN) if ACCURACY_COLUMN in header else None
         for line, row in enumerate(reader, start=2):
             if not row:
                 continue
@@ -175,6 +176,12 @@ def parse_history(csv_text: str, jsonl_text: str, metrics_name: str, validation_
                 if not (math.isfinite(value) and value >= 0):
                     raise RunError(f"{metrics_name}, line {line}: {column} must be a finite number >= 0, not {value}")
             history.rows.append((iteration, *values))
+            if accuracy_at is not None:
+                accuracy = _csv_number(row[accuracy_at], metrics_name, line)
+                if not 0.0 <= accuracy <= 1.0:
+                    raise RunError(f"{metrics_name}, line {line}: {ACCURACY_COLUMN} must be between 0 and 1, "
+                                   f"not {accuracy}")
+                history.accuracy.append(accuracy)
     except csv.Error as err:
         raise RunError(f"{metrics_name} is not valid CSV: {err}") from None
     for line, text in enumerate(jsonl_text.splitlines(), start=1):
@@ -196,7 +203,10 @@ def validation_record(row, where: str) -> ValidationRecord:
     """One line of validation.jsonl, checked: numbers where numbers belong, every curve as long as ``steps``."""
     if not isinstance(row, dict):
         raise RunError(f"{where}: expected a JSON object")
-    for key in ("iteration", "loss_before", "loss_after", "steps", "mse", "ci95"):
+    metric = row.get("metric", "mse")  # classification runs: "accuracy"
+    if metric not in ("mse", "accuracy"):
+        raise RunError(f"{where}: 'metric' must be mse or accuracy, not {shown(metric)}")
+    for key in ("iteration", "loss_before", "loss_after", "steps", metric, "ci95"):
         if key not in row:
             raise RunError(f"{where}: no {key!r}")
     steps = row["steps"]
@@ -208,12 +218,12 @@ def validation_record(row, where: str) -> ValidationRecord:
     steps = tuple(whole_number(s, f"{where}: a step", 0, 1_000_000) for s in steps)
 
     def curve(prefix: str) -> AdaptationCurve:
-        values = [number(v, f"{where}: {prefix}mse", finite=False) for v in _list(row, prefix + "mse", where)]
+        values = [number(v, f"{where}: {prefix}{metric}", finite=False) for v in _list(row, prefix + metric, where)]
         ci95 = [number(v, f"{where}: {prefix}ci95", finite=False) for v in _list(row, prefix + "ci95", where)]
         diverged = [whole_number(n, f"{where}: {prefix}diverged", 0, 2**31) for n in _list(row, prefix + "diverged", where)]
-        return AdaptationCurve(steps, tuple(values), tuple(ci95), tuple(diverged))
+        return AdaptationCurve(steps, tuple(values), tuple(ci95), tuple(diverged), metric)
 
-    baseline = curve("baseline_") if "baseline_mse" in row else None
+    baseline = curve("baseline_") if f"baseline_{metric}" in row else None
     return ValidationRecord(whole_number(row["iteration"], f"{where}: iteration"),
                             number(row["loss_before"], f"{where}: loss_before", finite=False),
                             number(row["loss_after"], f"{where}: loss_after", finite=False), curve(""), baseline)

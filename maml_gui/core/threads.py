@@ -38,9 +38,10 @@ def parameter_count(hidden) -> int:
 
 
 def choose_threads(requested: int | None = None, hidden=(40, 40), leave_free: int = 0,
-                   cores: int | None = None) -> ThreadChoice:
+                   cores: int | None = None, measured_model: bool = True) -> ThreadChoice:
     """Threads for training a 1-``hidden``-1 MLP: ``requested`` (0 or None: automatic) clamped to
-    the usable cores, with a note when it was lowered."""
+    the usable cores, with a note when it was lowered. ``measured_model=False`` (Conv-4, not
+    measured) uses the free cores."""
     cores = usable_cores() if cores is None else cores
     free = max(1, cores - leave_free)
     if requested:
@@ -49,4 +50,5 @@ def choose_threads(requested: int | None = None, hidden=(40, 40), leave_free: in
             return ThreadChoice(cores, f"{requested} threads asked for but only {cores} cores are usable "
                                        f"(more threads than cores only slow training); using {cores}")
         return ThreadChoice(max(1, requested))
-    return ThreadChoice(1 if parameter_count(hidden) <= MEASURED_PARAMETERS else free)
+    small = measured_model and parameter_count(hidden) <= MEASURED_PARAMETERS
+    return ThreadChoice(1 if small else free)

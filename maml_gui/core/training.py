@@ -12,17 +12,18 @@ import numpy as np
 import torch
 
 from .adaptation import InnerRates
-from .algorithms import PretrainedBaseline, build_learner
+from .algorithms import ClassificationPretrainedBaseline, PretrainedBaseline, build_learner
 from .config import ExperimentConfig
 from .device import describe_device, resolve_device
-from .evaluation import adaptation_losses, summarize
 from .divergence import is_allocation_failure
+from .evaluation import adaptation_curves, summarize
+from .experiment_setup import model_spec as _model_spec
+from .experiment_setup import task_sampler
 from .training_guard import TrainingError, TrainingGuard
 from .metrics import MetricsHistory, ValidationRecord
-from .models import MLPSpec
+from .model_backends import ModelSpec
 from .resources import check_training_fits
 from .snapshot import ModelSnapshot
-from .tasks import build_family
 from .threads import choose_threads
 
 
@@ -74,34 +75,48 @@ class Progress:
     device: str
     finished: bool = False
     stopped: bool = False
+    metric: str = "mse"                     # the task kind's metric: "mse" or "accuracy"
+    accuracy_after: np.ndarray | None = None  # classification: query accuracy after adaptation, per iteration
 
 
-def model_spec(config: ExperimentConfig) -> MLPSpec:
-    return MLPSpec(hidden=tuple(config.model.hidden), activation=config.model.activation)
+def model_spec(config: ExperimentConfig, input_shape: tuple[int, ...] | None = None) -> ModelSpec:
+    return _model_spec(config, input_shape)
 
 
 class Trainer:
     """Owns the meta-parameters, optimisers and random generators of one experiment."""
 
-    def __init__(self, config: ExperimentConfig, *, device: str | None = None, threads: int | None = None) -> None:
+    def __init__(self, config: ExperimentConfig, *, device: str | None = None, threads: int | None = None,
+                 progress=None) -> None:
+        """``progress(done, total)`` is called while image folders are decoded (classification)."""
         self.config = config
         t = config.training
         self.device = resolve_device(device or t.device)
         check_training_fits(config, self.device)  # before allocating: one line instead of an allocator error
-        self.threads = choose_threads(threads or t.threads, hidden=tuple(config.model.hidden)).count
-        self.family = build_family(config.task)
-        self.spec = model_spec(config)
+        self.threads = choose_threads(threads or t.threads, hidden=tuple(config.model.hidden),
+                                      measured_model=config.model.kind == "mlp").count
+        self.sampler = task_sampler(config, progress)
+        self.family = self.sampler.family
+        self.kind = self.sampler.kind
+        classification = self.kind.name == "classification"
+        self.spec = model_spec(config, self.sampler.input_shape if classification else None)
         init_generator = torch.Generator().manual_seed(t.seed)
-        self.learner = build_learner(self.spec, t, init_generator, self.device)
+        self.learner = build_learner(self.spec, t, init_generator, self.device, self.kind.name)
         optimizer_cls = torch.optim.Adam if t.meta_optimizer == "adam" else torch.optim.SGD
         self.optimizer = optimizer_cls(self._parameter_groups(), lr=t.meta_lr)
-        self.baseline = PretrainedBaseline(self.spec, t.baseline_lr, init_generator, self.device) if t.baseline else None
+        self.baseline = None
+        if t.baseline and classification:
+            named = self.sampler.train(1, torch.Generator().manual_seed(0)).classes is not None
+            self.baseline = ClassificationPretrainedBaseline(self.spec, t.baseline_lr, init_generator, self.device,
+                                                             self.family.class_count("train"), named)
+        elif t.baseline:
+            self.baseline = PretrainedBaseline(self.spec, t.baseline_lr, init_generator, self.device)
+        self.last_accuracy: float | None = None
         # Tasks are drawn on the CPU and moved: the same seed gives the same tasks on every
         # device, and a run trained on a GPU resumes on a laptop (generator states are per device).
         self.task_generator = torch.Generator().manual_seed(t.seed + 1)
         validation_generator = torch.Generator().manual_seed(t.seed + 2)
-        self.validation_batch = self.family.sample(t.val_tasks, config.task.shots, config.evaluation.queries,
-                                                   validation_generator).to(self.device)
+        self.validation_batch = self.sampler.validation(t.val_tasks, validation_generator).to(self.device)
         self.iteration = 0
         self.elapsed_s = 0.0
         self.history = MetricsHistory()
@@ -141,7 +156,7 @@ class Trainer:
         The update is checked after it is applied (losses, weights, learned rates, baseline);
         a failed iteration puts back the last good state and raises :class:`TrainingError`."""
         c = self.config
-        batch = self.family.sample(c.training.meta_batch, c.task.shots, c.task.queries, self.task_generator)
+        batch = self.sampler.train(c.training.meta_batch, self.task_generator)
         if self.device.type != "cpu":
             batch = batch.to(self.device)
         lr = self.meta_lr_at(self.iteration)
@@ -156,6 +171,7 @@ class Trainer:
                 baseline_loss = self.baseline.loss(batch)
                 self.baseline.step(baseline_loss)
             before, after = self.guard.check_update(losses, baseline_loss, batch)
+            self.last_accuracy = float(losses.metric_after) if losses.metric_after is not None else None
         except RuntimeError as err:
             failure = self.guard.out_of_memory(err) if not isinstance(err, TrainingError) else None
             if failure is None:
@@ -178,18 +194,24 @@ class Trainer:
         return total_iterations
 
     def validate(self) -> ValidationRecord:
-        """Adaptation curve on the fixed validation tasks, for the meta-model and the baseline."""
+        """Adaptation curve (the task kind's metric) on the fixed validation tasks, for the
+        meta-model and the baseline; the record's losses are the query loss before and after the
+        training's inner steps."""
         c = self.config
         steps = max(c.evaluation.inner_steps, c.training.inner_steps)
-        losses = adaptation_losses(self.spec, [p.detach() for p in self.learner.params], self.learner.rates(),
-                                   self.validation_batch, steps, self.learner.head_only)
-        curve = summarize(losses, range(steps + 1))
+        backend, metric = self.learner.backend, self.kind.metric
+        losses, values = adaptation_curves(backend, [p.detach() for p in self.learner.params], self.learner.rates(),
+                                           self.validation_batch, steps, self.learner.head_only)
+        curve = summarize(values, range(steps + 1), metric)
+        loss_curve = curve if backend.kind.loss_is_metric else summarize(losses, range(steps + 1), "loss")
         baseline = None
         if self.baseline is not None:
-            base = adaptation_losses(self.spec, [p.detach() for p in self.baseline.params],
-                                     InnerRates(c.evaluation.baseline_lr), self.validation_batch, steps)
-            baseline = summarize(base, range(steps + 1))
-        record = ValidationRecord(self.iteration, curve.mse[0], curve.mse[c.training.inner_steps], curve, baseline)
+            base = adaptation_curves(backend, self.baseline.evaluation_parameters(),
+                                     InnerRates(c.evaluation.baseline_lr), self.validation_batch, steps,
+                                     self.baseline.head_only)[1]
+            baseline = summarize(base, range(steps + 1), metric)
+        record = ValidationRecord(self.iteration, loss_curve.values[0], loss_curve.values[c.training.inner_steps],
+                                  curve, baseline)
         self.history.add_validation(record)
         return record
 
@@ -202,7 +224,7 @@ class Trainer:
         target = iterations or t.iterations
         torch.set_num_threads(self.threads)
         autosave = t.autosave_interval or t.val_interval
-        pending: list[tuple[int, float, float]] = []
+        pending: list[tuple[int, float, float, float]] = []
         validation = self._validate_or_fail() if self.iteration == 0 and not self.history.validations else None
         last_report, window_start, window_iter = -math.inf, time.perf_counter(), self.iteration
         stopped = False
@@ -213,9 +235,11 @@ class Trainer:
             started = time.perf_counter()
             before, after = self.train_iteration()
             self.elapsed_s += time.perf_counter() - started
-            pending.append((self.iteration, before, after))
+            accuracy = self.last_accuracy
+            pending.append((self.iteration, before, after, math.nan if accuracy is None else accuracy))
             if self.iteration % t.log_every == 0 or self.iteration == target:
-                self.history.add_row(self.iteration, before, after, self.meta_lr_at(self.iteration - 1), self.elapsed_s)
+                self.history.add_row(self.iteration, before, after, self.meta_lr_at(self.iteration - 1), self.elapsed_s,
+                                     accuracy)
             if self.iteration % t.val_interval == 0 or self.iteration == target:
                 validation = self._validate_or_fail()
             if checkpoint is not None and (self.iteration % autosave == 0 or self.iteration == target):
@@ -242,7 +266,7 @@ class Trainer:
                                 "lower training.val_tasks or evaluation.queries") from None
 
     def _progress(self, pending, validation, rate, target, finished=False, stopped=False) -> Progress:
-        arrays = np.array(pending, dtype=np.float64).reshape(-1, 3)
+        arrays = np.array(pending, dtype=np.float64).reshape(-1, 4)
         arrays.setflags(write=False)
         remaining = max(target - self.iteration, 0)
         return Progress(
@@ -250,7 +274,8 @@ class Trainer:
             loss_before=arrays[:, 1], loss_after=arrays[:, 2], validation=validation, its_per_s=rate,
             elapsed_s=self.elapsed_s, eta_s=remaining / rate if rate > 0 else math.inf,
             meta_lr=self.meta_lr_at(max(self.iteration - 1, 0)), snapshot=self.snapshot(),
-            device=describe_device(self.device), finished=finished, stopped=stopped,
+            device=describe_device(self.device), finished=finished, stopped=stopped, metric=self.kind.metric,
+            accuracy_after=arrays[:, 3] if self.kind.name == "classification" else None,
         )
 
     # -- snapshots and state ------------------------------------------------------------------
@@ -260,8 +285,9 @@ class Trainer:
         return ModelSnapshot(
             spec=self.spec, params=cpu(self.learner.params), algorithm=self.learner.name,
             rates=self.learner.rates().detached(), head_only=self.learner.head_only, iteration=self.iteration,
-            baseline_params=cpu(self.baseline.params) if self.baseline is not None else None,
+            baseline_params=cpu(self.baseline.evaluation_parameters()) if self.baseline is not None else None,
             baseline_lr=self.config.evaluation.baseline_lr, train_inner_steps=self.config.training.inner_steps,
+            task_kind=self.kind.name, baseline_head_only=self.baseline is not None and self.baseline.head_only,
         )
 
     def state_dict(self) -> dict:

@@ -15,7 +15,7 @@ import math
 import torch
 
 from .divergence import DivergenceWatch, is_allocation_failure
-from .evaluation import adaptation_losses
+from .evaluation import adaptation_curves
 from .last_good_state import LastGoodState
 from .tasks.limits import describe_data_cause
 
@@ -97,8 +97,8 @@ class TrainingGuard:
             return
         t, batch = self.trainer, self.last_batch
         with torch.no_grad():
-            checks = [adaptation_losses(t.spec, [p.detach() for p in t.learner.params], t.learner.rates(), batch, 0,
-                                        t.learner.head_only).mean()]
+            checks = [adaptation_curves(t.learner.backend, [p.detach() for p in t.learner.params], t.learner.rates(),
+                                        batch, 0, t.learner.head_only)[0].mean()]
             if t.baseline is not None:
                 checks.append(t.baseline.loss(batch))
             before, *baseline = torch.stack(checks).tolist()

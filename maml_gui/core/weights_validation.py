@@ -101,14 +101,22 @@ def meta_iteration(meta: dict, name: str) -> int:
     return meta_int(meta, "iteration", name, 0, MAX_ITERATION)
 
 
+def _describe(spec) -> str:
+    if hasattr(spec, "describe"):
+        return spec.describe()
+    return f"model of layers {list(spec.sizes)} ({spec.activation})"
+
+
 def check_fits_config(snapshot, config, name: str) -> None:
     """The weights were trained with this config: same architecture, algorithm and learned rates."""
     from .training import model_spec
 
     expected = model_spec(config)
     if snapshot.spec != expected:
-        raise RunError(f"{name} holds a model of layers {list(snapshot.spec.sizes)} ({snapshot.spec.activation}), "
-                       f"but the config describes {list(expected.sizes)} ({expected.activation})")
+        if hasattr(snapshot.spec, "sizes") and hasattr(expected, "sizes"):
+            raise RunError(f"{name} holds a model of layers {list(snapshot.spec.sizes)} ({snapshot.spec.activation}), "
+                           f"but the config describes {list(expected.sizes)} ({expected.activation})")
+        raise RunError(f"{name} holds a {_describe(snapshot.spec)}, but the config describes {_describe(expected)}")
     algorithm = config.training.algorithm
     if snapshot.algorithm != algorithm:
         raise RunError(f"{name} was trained with {shown(snapshot.algorithm)}, but the config says {algorithm!r}")

@@ -218,3 +218,12 @@ def test_inner_loop_without_grad_equals_with_grad():
     for step in range(3):
         torch.testing.assert_close(quiet.query_predictions[step], loud.query_predictions[step].detach())
     assert not torch.allclose(quiet.query_predictions[0], quiet.query_predictions[2])
+
+
+@pytest.mark.parametrize("spec", [POOLED, STRIDED, Conv4Spec(channels=3, image_size=84, filters=32, outputs=5)])
+def test_conv4_parameter_count_and_feature_size(spec):
+    from maml_gui.core.conv_models import Conv4
+
+    module = Conv4(spec)
+    assert sum(p.numel() for p in module.parameters()) == spec.parameter_count()
+    assert module.features(torch.zeros(2, *spec.input_shape)).shape == (2, spec.feature_size)

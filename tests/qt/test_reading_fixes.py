@@ -172,3 +172,13 @@ def test_a_diverging_adaptation_prints_no_overflow_warning():
         warnings.simplefilter("error")
         mse = _mse(predictions, true_y)
     assert np.all(np.isfinite(mse)) and mse[0] == pytest.approx(9e40, rel=1e-5)
+
+
+def test_a_formula_error_highlights_the_column_its_message_names(window):
+    """The validator reads the stripped text: leading spaces must not shift the highlight."""
+    panel = window.config_panel
+    panel.set_config(load_preset("custom-formula"))
+    panel.task.expression.setText("   a * q")
+    panel.task.expression.textEdited.emit(panel.task.expression.text())
+    assert "column 5: unknown name" in panel.task.marker.text
+    assert "text-decoration: underline'>q</span>" in panel.task.marker.text

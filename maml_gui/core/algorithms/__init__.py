@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .base import MetaLearner, StepLosses
 from .baseline import PretrainedBaseline
+from .classification_baseline import ClassificationPretrainedBaseline
 from .gradient_based import GradientMetaLearner
 from .reptile import ReptileLearner
 
@@ -15,5 +16,5 @@ def build_learner(spec, training, generator, device, kind: str = "regression", g
     return GradientMetaLearner(spec, training, generator, device, kind, generic)
 
 
-__all__ = ["MetaLearner", "StepLosses", "PretrainedBaseline", "GradientMetaLearner", "ReptileLearner",
-           "build_learner"]
+__all__ = ["MetaLearner", "StepLosses", "PretrainedBaseline", "ClassificationPretrainedBaseline",
+           "GradientMetaLearner", "ReptileLearner", "build_learner"]

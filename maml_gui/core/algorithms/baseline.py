@@ -10,6 +10,8 @@ from ..tasks import TaskBatch
 
 
 class PretrainedBaseline:
+    head_only = False  # at test: fine-tune every weight
+
     def __init__(self, spec: MLPSpec, lr: float, generator: torch.Generator, device) -> None:
         self.spec = spec
         self.params = [p.to(device).requires_grad_() for p in init_parameters(spec, generator)]
@@ -26,3 +28,7 @@ class PretrainedBaseline:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
+
+    def evaluation_parameters(self) -> list[torch.Tensor]:
+        """The weights that test tasks start fine-tuning from, detached."""
+        return [p.detach() for p in self.params]

@@ -83,6 +83,8 @@ def describe_data_cause(batch) -> str | None:
 
     Training calls this when the meta-loss or a gradient is not finite, so the message blames
     the data (not the learning rate) when the data is the cause."""
+    if not (hasattr(batch, "y_support") and batch.y_support.is_floating_point()):
+        return None  # classification: labels, not regression targets
     tensors = {"inputs": (batch.x_support, batch.x_query), "targets": (batch.y_support, batch.y_query)}
     largest = {}
     for name, parts in tensors.items():

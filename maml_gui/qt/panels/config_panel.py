@@ -72,7 +72,7 @@ class ConfigPanel(QScrollArea):
         self._preset_configs = {}  # the box shows the preset the form's config is, if it is one
         self._preset_experiments: dict[str, dict] = {}
         self.preset_origin: str | None = None  # the preset the form was loaded from, while it is edited
-        for name, description in list_presets().items():
+        for name, description in list_presets("regression").items():
             self._preset_configs[name] = load_preset(name)
             self._preset_experiments[name] = _experiment(self._preset_configs[name])
             self.preset.addItem(name, name)
