@@ -19,7 +19,7 @@ CONFIGS = [
     {"model": {"hidden": [256, 256]}, "training": {"meta_batch": 25, "inner_steps": 5}},
     {"model": {"hidden": [512, 512]}, "training": {"meta_batch": 50, "inner_steps": 3}},
     {"model": {"hidden": [64, 64, 64]}, "training": {"meta_batch": 200, "inner_steps": 10}, "task": {"queries": 200}},
-    {"model": {"hidden": [1024]}, "training": {"meta_batch": 100, "inner_steps": 2, "algorithm": "fomaml"}},
+    {"model": {"hidden": [1024]}, "training": {"meta_batch": 100, "inner_steps": 2, "algorithm": "fomaml", "inner_lr": 0.001}},
 ]
 
 CHILD = r"""

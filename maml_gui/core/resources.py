@@ -5,8 +5,9 @@ and their gradients, and every layer's activations on the support and query poin
 estimate counts those (meta-batch × points × widths × inner steps, and meta-batch ×
 parameters × inner steps), the fixed validation batch and its adaptation curve, and for
 evaluation the whole test-task batch plus one chunk of adapted weights per inner step.
-The factors are upper bounds measured with ``benchmarks/memory_estimate.py`` (the estimate
-stays above the measured peak). A config is refused when its estimate exceeds
+The factors are upper bounds checked with ``benchmarks/memory_estimate.py``: on five configs
+from the paper model to 1-512-512-1 x 50 tasks x 3 steps and 200 tasks x 10 steps, the estimate
+was 1.95x to 4.0x the measured peak (103-924 MiB measured). A config is refused when its estimate exceeds
 :data:`USABLE_FRACTION` of the memory available now, with one line naming what to lower.
 """
 
