@@ -7,7 +7,7 @@ parameters adapted with ``torch.autograd.grad(create_graph=True)`` (through
 ``functional_call``, the equivalent of cloning the module per task). Both take an Adam step per
 meta-iteration on the same meta-batches (sampling is not timed). Each contender runs in its own
 child process, so its peak memory is its own: on CPU the growth of the peak resident set over
-the setup's, on CUDA ``torch.cuda.max_memory_allocated``. Prints meta-iterations/s, the ratio,
+the setup's (a first iteration included), on CUDA ``torch.cuda.max_memory_allocated``. Prints meta-iterations/s, the ratio,
 and peak memory per meta-iteration.
 
     python benchmarks/conv_meta_train_speed.py [--seconds 10] [--filters 64] [--meta-batch 32] [--device cpu]
@@ -77,11 +77,11 @@ def child(args) -> None:
     trainer, batches = setup(args)
     step = (lambda b: engine_step(trainer, b)) if args.child == "engine" else PerTaskLoop(trainer, args.steps).step
     cuda = trainer.device.type == "cuda"
-    step(batches[0])  # warm-up
     if cuda:
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # the peak so far: setup and the batches
+    step(batches[0])  # warm-up (its memory counts: every iteration needs as much)
     count, start = 0, time.perf_counter()
     while time.perf_counter() - start < args.seconds or count < 2:
         step(batches[count % 2])
