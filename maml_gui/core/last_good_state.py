@@ -37,6 +37,8 @@ class _Copy:
             offset += t.numel()
         self.iteration = 0
         self.generator_state: Tensor | None = None
+        self.param_numel = sum(v.numel() for v in self.views[:param_count])
+        self.parameters = self.buffer[:self.param_numel]  # the copied parameters, flat
 
 
 class LastGoodState:
@@ -79,6 +81,10 @@ class LastGoodState:
         self._entries = self._state_entries()
         self._live = params + [value.detach() for *_, value in self._entries]
         self._layout = layout
+        # one torch.cat into the buffer is ~2x faster than a foreach copy of ~50 small tensors
+        same = all(t.is_contiguous() and t.dtype == self._live[0].dtype and t.device == self._live[0].device
+                   for t in self._live)
+        self._flat_live = [t.view(-1) for t in self._live] if same else None
 
     def forget(self) -> None:
         """The live tensors were replaced (a state was loaded): read them again, drop old copies."""
@@ -87,24 +93,35 @@ class LastGoodState:
         self._latest = self._confirmed = self._captured = -1
 
     # -- saving ---------------------------------------------------------------------------------
-    def capture(self, iteration: int) -> tuple[Tensor, Tensor | None]:
+    def capture(self, iteration: int) -> Tensor:
         """Copy the live state into the spare buffer (not yet ``latest``: see :meth:`commit`).
 
-        Returns views of the copy: the meta-parameters and the baseline's parameters, flat,
-        for checking their magnitude (the baseline's is None when there is no baseline)."""
+        Returns the copied parameters (meta-parameters, then the baseline's) as one flat view,
+        for checking their magnitude in one op."""
         self._refresh_live()
-        index = next(i for i in range(3) if i not in (self._latest, self._confirmed))
+        latest, confirmed = self._latest, self._confirmed
+        if latest >= 0 and confirmed >= 0 and latest != confirmed:
+            index = 3 - latest - confirmed  # the third buffer
+        else:
+            index = next(i for i in range(3) if i not in (latest, confirmed))
         copy = self._copies[index]
         if copy is None or copy.layout != (self._layout, len(self._live)):
             copy = self._copies[index] = _Copy(self._live, (self._layout, len(self._live)), list(self._entries),
                                                len(self._live) - len(self._entries))
-        torch._foreach_copy_(copy.views, self._live)
+        if self._flat_live is not None and copy.buffer.dtype == self._live[0].dtype:
+            torch.cat(self._flat_live, out=copy.buffer)
+        else:
+            torch._foreach_copy_(copy.views, self._live)
         copy.iteration = iteration
         copy.generator_state = self._generator.get_state()
         self._captured = index
+        return copy.parameters
+
+    def captured_parts(self) -> tuple[Tensor, Tensor | None]:
+        """The captured meta-parameters and baseline parameters, flat (the latter None without a baseline)."""
+        copy = self._copies[self._captured]
         meta_numel = sum(v.numel() for v in copy.views[:self._meta_count])
-        param_numel = sum(v.numel() for v in copy.views[:copy.param_count])
-        baseline = copy.buffer[meta_numel:param_numel] if param_numel > meta_numel else None
+        baseline = copy.buffer[meta_numel:copy.param_numel] if copy.param_numel > meta_numel else None
         return copy.buffer[:meta_numel], baseline
 
     def commit(self) -> None:

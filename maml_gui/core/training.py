@@ -163,9 +163,8 @@ class Trainer:
             losses = self.learner.meta_step(batch, self.iteration)
             self.optimizer.step()
             baseline_loss = None
-            if self.baseline is not None:
-                baseline_loss = self.baseline.loss(batch)
-                self.baseline.step(baseline_loss)
+            if self.baseline is not None and self.baseline.trains_at(self.iteration):
+                baseline_loss = self.baseline.train_step(batch)
             before, after = self.guard.check_update(losses, baseline_loss, batch)
             self.last_accuracy = float(losses.metric_after) if losses.metric_after is not None else None
         except RuntimeError as err:

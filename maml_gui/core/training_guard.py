@@ -14,7 +14,7 @@ import math
 
 import torch
 
-from .divergence import DivergenceWatch, is_allocation_failure
+from .divergence import WEIGHT_LIMIT, DivergenceWatch, is_allocation_failure
 from .evaluation import adaptation_curves
 from .last_good_state import LastGoodState
 
@@ -54,12 +54,18 @@ class TrainingGuard:
         Raises :class:`TrainingError` after putting back the last good state when the
         iteration's losses or the new weights are non-finite or exploded."""
         iteration = self.trainer.iteration + 1
-        weights, baseline_weights = self.last_good.capture(iteration)
-        checks = [losses.before, losses.after, torch.linalg.vector_norm(weights, math.inf)]
+        parameters = self.last_good.capture(iteration)
+        checks = [losses.before, losses.after, torch.linalg.vector_norm(parameters, math.inf)]
         if baseline_loss is not None:
-            checks += [baseline_loss.detach(), torch.linalg.vector_norm(baseline_weights, math.inf)]
-        before, after, weight_max, *baseline_checks = torch.stack(checks).tolist()
-        baseline_value, baseline_max = baseline_checks if baseline_checks else (None, None)
+            checks.append(baseline_loss.detach())
+        before, after, weight_max, *baseline_value = torch.stack(checks).tolist()
+        baseline_value = baseline_value[0] if baseline_value else None
+        baseline_max = None
+        if not weight_max <= WEIGHT_LIMIT:  # rarely: tell the meta-parameters' part from the baseline's
+            weights, baseline_weights = self.last_good.captured_parts()
+            weight_max = torch.linalg.vector_norm(weights, math.inf).item()
+            if baseline_weights is not None:
+                baseline_max = torch.linalg.vector_norm(baseline_weights, math.inf).item()
         verdict = self.watch.judge(iteration, before, after, baseline_value, weight_max, baseline_max)
         if verdict is not None:
             kept = self.go_back(confirmed_only=verdict.weights_at_fault)

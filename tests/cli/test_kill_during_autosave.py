@@ -23,8 +23,7 @@ from maml_gui.core.checkpoint import RESUME, RUN_INFO, is_run, load_run
 
 from .hostile_runs import assert_one_line_refusal, run_cli
 
-KILLS = 20
-BUDGET_S = 120.0  # a generous bound on the whole loop, far above what it needs unloaded
+KILLS = 20  # each round waits at most ~40 s (a save, the kill), so the loop is bounded however loaded the machine
 CONFIG = """\
 [model]
 hidden = [4]
@@ -77,7 +76,7 @@ def test_kill_9_during_autosaves_leaves_a_run_that_evaluates_and_resumes(tmp_pat
     run = tmp_path / "run"
     chance = random.Random(7)
     started, rounds, resumed, temp_files_seen = time.monotonic(), 0, 0, 0
-    while rounds < KILLS and time.monotonic() - started < BUDGET_S:
+    while rounds < KILLS:
         rounds += 1
         if is_run(run):
             argv = ["train", "--resume", str(run), "--iterations", "100000", "--quiet", "--threads", "1"]
@@ -106,6 +105,6 @@ def test_kill_9_during_autosaves_leaves_a_run_that_evaluates_and_resumes(tmp_pat
         assert again.status == 0, f"round {rounds}: {again.err}"
         assert load_run(run).iteration == iteration + 2 and leftover_temp_files(run) == []
         resumed += 1
-    assert rounds == KILLS, f"only {rounds} kills in {BUDGET_S} s"
     assert resumed >= KILLS // 2, f"only {resumed} of {rounds} kills came after the first save"
-    print(f"{rounds} kills, {resumed} resumed, {temp_files_seen} temporary files left by the kills")
+    print(f"{rounds} kills, {resumed} resumed, {temp_files_seen} temporary files left by the kills, "
+          f"{time.monotonic() - started:.1f} s")

@@ -191,7 +191,9 @@ def test_inspect_recognises_each_layout(tmp_path):
     assert (info.layout, info.class_count, info.typical_size, info.smallest_class) == ("miniimagenet", 7, (10, 12), 5)
     info = inspect_dataset_folder(make_flat(tmp_path / "f", classes=3))
     assert (info.layout, info.class_count, info.problems) == ("folder", 3, ())
-    assert info.summary().startswith("folder layout: 3 classes, 15 images")
+    assert info.split_counts == {"train": 1, "val": 1, "test": 1}
+    assert info.summary().startswith("folder layout: 3 classes (1/1/1 train/val/test), 15 images")
+    assert inspect_dataset_folder(tmp_path / "m").split_counts == {"train": 3, "val": 2, "test": 2}
 
 
 def test_inspect_reports_problems_without_raising(tmp_path):
@@ -239,3 +241,12 @@ def test_batches_name_each_labels_class_in_the_split_pool(flat_family):
     named = batch.classes.gather(1, batch.y_support)                           # pool index of each label
     assert [[f"class{c:02d}" for c in row] for row in actual.tolist()] == \
         [[names[i] for i in row] for row in named.tolist()]
+
+
+@pytest.mark.parametrize("count, expected", [(10, (6, 2, 2)), (100, (64, 16, 20)), (1623, (1100, 100, 423))])
+def test_split_sizes(count, expected):
+    from maml_gui.core.tasks.classification.dataset_folders import DatasetListing, ImageClass, split_classes
+    listing = DatasetListing("omniglot", Path("."), tuple(ImageClass(f"c{i}", ()) for i in range(count)))
+    split = split_classes(listing, 7)
+    assert tuple(len(split[s]) for s in ("train", "val", "test")) == expected
+    assert sorted(sum(split.values(), ())) == list(range(count))

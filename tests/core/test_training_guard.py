@@ -121,14 +121,14 @@ def test_a_cpu_allocation_failure_is_handled_like_out_of_memory(monkeypatch):
     was applied, so the weights must be put back."""
     cfg = config()
     trainer = Trainer(cfg, threads=1)
-    original = trainer.baseline.step
+    original = trainer.baseline.train_step
 
-    def failing_step(loss):
+    def failing_step(batch):
         if trainer.iteration == 4:
             raise RuntimeError(ALLOCATION_ERROR)
-        return original(loss)
+        return original(batch)
 
-    monkeypatch.setattr(trainer.baseline, "step", failing_step)
+    monkeypatch.setattr(trainer.baseline, "train_step", failing_step)
     message = fail(trainer)
     assert message.startswith("out of memory at iteration 5 on cpu; kept the weights of iteration 4")
     assert "meta-batch" in message

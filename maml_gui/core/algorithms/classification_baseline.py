@@ -58,6 +58,16 @@ class ClassificationPretrainedBaseline:
         loss.backward()
         self.optimizer.step()
 
+    def trains_at(self, iteration: int) -> bool:
+        """The trainer asks every baseline; this one takes a step at every meta-iteration."""
+        return True
+
+    def train_step(self, batch) -> torch.Tensor:
+        """One Adam step on :meth:`loss`; returns the loss before the step (0-d, detached)."""
+        loss = self.loss(batch)
+        self.step(loss)
+        return loss.detach()
+
     def evaluation_parameters(self) -> list[torch.Tensor]:
         """The pre-trained body with a zero N-way head (what test tasks fine-tune), detached."""
         body = [p.detach() for p in self.params[:-2]]

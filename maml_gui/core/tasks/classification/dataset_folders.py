@@ -16,12 +16,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch
 from PIL import Image
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 OMNIGLOT_SETS = ("images_background", "images_evaluation")
 SPLIT_FILES = {"train": "train.csv", "val": "val.csv", "test": "test.csv"}
 LAYOUTS = ("omniglot", "miniimagenet", "folder")
+SPLITS = ("train", "val", "test")
+OMNIGLOT_CLASSES = 1623
+FULL_OMNIGLOT_SHARES = (1100 / 1623, 100 / 1623)   # train, val; test the rest
+SHARES = (0.64, 0.16)
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class DatasetFolderInfo:
     image_count: int = 0
     typical_size: tuple[int, int] | None = None     # (width, height) most common among a sample
     smallest_class: int = 0                          # images in the class with the fewest
+    split_counts: dict[str, int] | None = None       # classes per split (before rotations)
     problems: tuple[str, ...] = field(default_factory=tuple)
 
     def summary(self) -> str:
@@ -63,8 +69,9 @@ class DatasetFolderInfo:
             return self.problems[0] if self.problems else f"{self.root}: not a dataset folder"
         size = f", typically {self.typical_size[0]}x{self.typical_size[1]}" if self.typical_size else ""
         issues = f"; {len(self.problems)} problem(s): {self.problems[0]}" if self.problems else ""
-        return (f"{self.layout} layout: {self.class_count} classes, {self.image_count} images"
-                f" (at least {self.smallest_class} per class){size}{issues}")
+        split = "/".join(str(self.split_counts[s]) for s in SPLITS) if self.split_counts else "?"
+        return (f"{self.layout} layout: {self.class_count} classes ({split} train/val/test), {self.image_count} "
+                f"images (at least {self.smallest_class} per class){size}{issues}")
 
 
 def is_image(path: Path) -> bool:
@@ -157,6 +164,25 @@ def _list_miniimagenet(root: Path) -> DatasetListing:
     return DatasetListing("miniimagenet", root, classes, {k: tuple(v) for k, v in csv_split.items()})
 
 
+def split_classes(listing: DatasetListing, split_seed: int) -> dict[str, tuple[int, ...]]:
+    """Indices into ``listing.classes`` per split: the CSV split (mini-ImageNet), else a shuffle seeded
+    by ``split_seed`` cut 64 % : 16 % : 20 % (the full Omniglot, 1623 classes or more: 1100 : 100 : 423),
+    at least one class per split from 3 classes on."""
+    names = [c.name for c in listing.classes]
+    if listing.csv_split is not None:
+        index = {name: i for i, name in enumerate(names)}
+        return {split: tuple(index[name] for name in listing.csv_split[split]) for split in SPLITS}
+    count = len(names)
+    order = torch.randperm(count, generator=torch.Generator().manual_seed(int(split_seed))).tolist()
+    full_omniglot = listing.layout == "omniglot" and count >= OMNIGLOT_CLASSES
+    train_share, val_share = FULL_OMNIGLOT_SHARES if full_omniglot else SHARES
+    n_val = max(1, round(count * val_share)) if count >= 3 else 0
+    n_train = max(1, round(count * train_share)) if count >= 3 else count
+    n_train = min(n_train, count - n_val - (1 if count >= 3 else 0))
+    return {"train": tuple(sorted(order[:n_train])), "val": tuple(sorted(order[n_train:n_train + n_val])),
+            "test": tuple(sorted(order[n_train + n_val:]))}
+
+
 def list_dataset(root: str | Path, layout: str) -> DatasetListing:
     """The classes of the dataset folder ``root`` in ``layout``; raises ValueError (one line)."""
     if not str(root).strip():
@@ -206,4 +232,5 @@ def inspect_dataset_folder(root: str | Path, sample_images: int = 24) -> Dataset
             problems.append(f"cannot read image {image}: {str(error).splitlines()[0] if str(error) else error!r}")
     return DatasetFolderInfo(str(path), layout, len(listing.classes), listing.image_count,
                              sizes.most_common(1)[0][0] if sizes else None,
-                             min(len(c.files) for c in listing.classes), tuple(problems))
+                             min(len(c.files) for c in listing.classes),
+                             {s: len(v) for s, v in split_classes(listing, 0).items()}, tuple(problems))

@@ -25,31 +25,10 @@ from PIL import Image
 from torch import Tensor
 
 from .base import ClassificationFamily, ClassificationTaskBatch, ProgressCallback, Split
-from .dataset_folders import DatasetListing, ImageClass
+from .dataset_folders import SPLITS, DatasetListing, ImageClass, split_classes
 from .episodes import RandomSource, assemble_episodes, check_episode_sizes, check_split
 
-SPLITS: tuple[Split, ...] = ("train", "val", "test")
 DECODE_CHUNK = 64   # files per decoding job (and per progress report)
-OMNIGLOT_CLASSES = 1623
-FULL_OMNIGLOT_SHARES = (1100 / 1623, 100 / 1623)   # train, val; test the rest
-SHARES = (0.64, 0.16)
-
-
-def split_classes(listing: DatasetListing, split_seed: int) -> dict[str, tuple[int, ...]]:
-    """Indices into ``listing.classes`` per split."""
-    names = [c.name for c in listing.classes]
-    if listing.csv_split is not None:
-        index = {name: i for i, name in enumerate(names)}
-        return {split: tuple(index[name] for name in listing.csv_split[split]) for split in SPLITS}
-    count = len(names)
-    order = torch.randperm(count, generator=torch.Generator().manual_seed(int(split_seed))).tolist()
-    full_omniglot = listing.layout == "omniglot" and count >= OMNIGLOT_CLASSES
-    train_share, val_share = FULL_OMNIGLOT_SHARES if full_omniglot else SHARES
-    n_val = max(1, round(count * val_share)) if count >= 3 else 0
-    n_train = max(1, round(count * train_share)) if count >= 3 else count
-    n_train = min(n_train, count - n_val - (1 if count >= 3 else 0))
-    return {"train": tuple(sorted(order[:n_train])), "val": tuple(sorted(order[n_train:n_train + n_val])),
-            "test": tuple(sorted(order[n_train + n_val:]))}
 
 
 def decode_image(path, image_size: int, channels: int) -> np.ndarray:
