@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .core.choices import DEVICE_CHOICES
 
-COMMANDS = ("gui", "train", "evaluate", "export", "presets")
+COMMANDS = ("gui", "train", "evaluate", "export", "presets", "sweep")
 MAX_EVALUATION_POINTS = 50_000_000  # about 200 MB per float32 tensor of the task batch
 
 
@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
 
     presets = sub.add_parser("presets", help="list the shipped presets")
     presets.add_argument("--show", metavar="NAME", help="print a preset's TOML")
+    from .cli_sweep import add_parser as add_sweep_parser
+
+    add_sweep_parser(sub)
     return parser
 
 
@@ -92,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["gui", *argv]
     args = _parser().parse_args(argv)
     try:
-        return {"gui": _gui, "train": _train, "evaluate": _evaluate, "export": _export, "presets": _presets}[
+        return {"gui": _gui, "train": _train, "evaluate": _evaluate, "export": _export, "presets": _presets,
+                "sweep": _sweep}[
             args.command](args)
     except UsageError as err:
         print(f"maml-gui: error: {err}", file=sys.stderr)
@@ -161,6 +165,12 @@ def _train(args) -> int:
     except (TrainUsageError, *_user_errors()) as err:
         raise UsageError(str(err)) from None
     return run_training(trainer, out, target, args.quiet)
+
+
+def _sweep(args) -> int:
+    from .cli_sweep import run_sweep_command
+
+    return run_sweep_command(args, UsageError, _user_errors())
 
 
 def _parse_steps(text: str | None, default_max: int) -> list[int]:
