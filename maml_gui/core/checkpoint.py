@@ -183,7 +183,10 @@ def remove_leftover_temp_files(path: str | Path) -> list[Path]:
 
 
 def is_run(path: str | Path) -> bool:
-    return (Path(path) / CONFIG).is_file() and (Path(path) / RUN_INFO).is_file()
+    try:
+        return (Path(path) / CONFIG).is_file() and (Path(path) / RUN_INFO).is_file()
+    except OSError:  # a name too long, no permission: not a run we can read
+        return False
 
 
 def load_run(path: str | Path, with_history: bool = True) -> RunData:
@@ -193,8 +196,11 @@ def load_run(path: str | Path, with_history: bool = True) -> RunData:
     agreement of the weights with the config). ``with_history=False`` skips the metrics
     (evaluation and export do not need them, so a damaged metrics file does not stop them)."""
     path = Path(path)
-    if not path.is_dir():
-        raise RunError(f"{path} is not a directory")
+    try:
+        if not path.is_dir():
+            raise RunError(f"{path} is not a directory")
+    except OSError as err:  # e.g. a name too long
+        raise RunError(f"{path}: {err.strerror or err}") from None
     if not is_run(path):
         raise RunError(f"{path} is not a MAML Studio run (no {CONFIG} and {RUN_INFO})")
     remove_leftover_temp_files(path)

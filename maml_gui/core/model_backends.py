@@ -28,7 +28,7 @@ from . import models
 from .adaptation import InnerLoopResult, InnerRates, inner_loop
 from .conv_models import Conv4, Conv4Spec
 from .functional_adaptation import functional_inner_loop
-from .functional_model import FunctionalModel
+from .functional_model import Conv4Model, FunctionalModel
 from .task_kinds import REGRESSION, TaskKind, task_kind
 
 ModelSpec = Union[models.MLPSpec, Conv4Spec]
@@ -132,11 +132,15 @@ def build_module(spec: ModelSpec) -> nn.Module:
 
 
 class FunctionalBackend(ModelBackend):
-    """Any model as an ``nn.Module`` driven by ``torch.func``; any task kind."""
+    """Any model as an ``nn.Module`` driven by ``torch.func``; any task kind.
 
-    def __init__(self, spec: ModelSpec, kind: TaskKind) -> None:
+    Conv-4 runs the meta-batch as grouped convolutions (``Conv4Model``) unless ``vmapped``,
+    which keeps the plain ``functional_call`` under ``vmap`` (tests check they agree)."""
+
+    def __init__(self, spec: ModelSpec, kind: TaskKind, vmapped: bool = False) -> None:
         super().__init__(spec, kind)
-        self.model = FunctionalModel(build_module(spec), head_count=self.head_count)
+        model_class = Conv4Model if isinstance(spec, Conv4Spec) and not vmapped else FunctionalModel
+        self.model = model_class(build_module(spec), head_count=self.head_count)
 
     def evaluation_chunk(self, batch) -> int:
         if not isinstance(self.spec, Conv4Spec):
@@ -186,9 +190,10 @@ def _backend(spec: ModelSpec, kind_name: str, generic: bool) -> ModelBackend:
     kind = task_kind(kind_name)
     if not generic and uses_fast_path(spec, kind):
         return FastMLPRegression(spec, kind)
-    return FunctionalBackend(spec, kind)
+    return FunctionalBackend(spec, kind, vmapped=generic)
 
 
 def backend_for(spec: ModelSpec, kind: TaskKind | str = "regression", *, generic: bool = False) -> ModelBackend:
-    """The backend for ``spec`` on ``kind``: the fast path where one exists, unless ``generic``."""
+    """The backend for ``spec`` on ``kind``: the fast path where one exists (the hand-written MLP/MSE
+    gradient; Conv-4 as grouped convolutions), unless ``generic`` (``functional_call`` under ``vmap``)."""
     return _backend(spec, kind if isinstance(kind, str) else kind.name, generic)

@@ -28,13 +28,16 @@ TINY_CONFIG = {
                  "log_every": 1, "threads": 1},
     "evaluation": {"tasks": 3, "queries": 3, "shots": 2, "inner_steps": 2},
 }
+TINY_CLASSIFICATION = {**TINY_CONFIG, "task": {"kind": "classification", "family": "blobs", "ways": 3, "shots": 2,
+                                                "queries": 2}}
 POINTS = [(0.5, 1.25), (-2.0, 0.1)]
 
 
-def make_tiny_run(folder: Path, **training) -> Path:
+def make_tiny_run(folder: Path, kind: str = "regression", **training) -> Path:
     """A run trained for 3 iterations with a baseline, validation curves and drawn points (~50 ms)."""
     torch.set_num_threads(1)
-    config = from_dict({**TINY_CONFIG, "training": {**TINY_CONFIG["training"], **training}})
+    base = TINY_CLASSIFICATION if kind == "classification" else TINY_CONFIG
+    config = from_dict({**base, "training": {**base["training"], **training}})
     trainer = Trainer(config, device="cpu", threads=1)
     for _ in trainer.run():
         pass

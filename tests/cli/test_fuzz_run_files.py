@@ -47,8 +47,9 @@ class RunsACommand:
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory) -> Path:
-    return make_tiny_run(tmp_path_factory.mktemp("fuzz") / "tiny")
+def tiny_runs(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("fuzz")
+    return {kind: make_tiny_run(folder / kind, kind) for kind in ("regression", "classification")}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -199,10 +200,11 @@ def mutate_resume(path: Path, draw, marker: Path) -> bytes:
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(data=st.data())
-def test_a_mutated_run_file_is_read_or_refused_in_one_line(tiny_run, name, data):
+def test_a_mutated_run_file_is_read_or_refused_in_one_line(tiny_runs, name, data):
     workspace = Path(tempfile.mkdtemp(prefix="fuzz-"))
     try:
-        run = Path(shutil.copytree(tiny_run, workspace / "run"))
+        kind = data.draw(st.sampled_from(sorted(tiny_runs)))
+        run = Path(shutil.copytree(tiny_runs[kind], workspace / "run"))
         marker = workspace / MARKER
         file = run / name
         if name == "resume.pt":
@@ -219,7 +221,7 @@ def test_a_mutated_run_file_is_read_or_refused_in_one_line(tiny_run, name, data)
         export_to = workspace / "exported.safetensors"
         before = tree_digest(run)
         outcome = run_cli(commands(run, export_to)[command])
-        OUTCOMES.append((name, command, outcome.status, outcome.err.splitlines()[0] if outcome.err else ""))
+        OUTCOMES.append((f"{kind} {name}", command, outcome.status, outcome.err.splitlines()[0] if outcome.err else ""))
         assert not marker.exists(), "a pickle in the run ran code"
         if outcome.status == 0:
             assert "Traceback" not in outcome.err

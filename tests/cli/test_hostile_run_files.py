@@ -233,3 +233,12 @@ def test_run_files_that_are_not_regular_files(run, file, kind):
 def test_too_many_points_are_refused(run):
     (run / "points.json").write_text(json.dumps({"points": [[0.0, 0.0]] * 10_001}))
     assert_refused_everywhere(run, "points.json holds 10,001 points; at most 10,000 are read")
+
+
+def test_a_run_path_with_a_name_too_long(tmp_path):
+    too_long = tmp_path / ("r" * 300)
+    for argv in (["evaluate", too_long], ["export", too_long, "--format", "safetensors", "--out", tmp_path / "m.st"],
+                 ["train", "--resume", too_long, "--out", tmp_path / "out", "--quiet"]):
+        outcome = run_cli(argv)
+        assert outcome.status == 2 and len(outcome.err.splitlines()) == 1, outcome.err[-1000:]
+        assert "Traceback" not in outcome.err
