@@ -191,9 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     window.session.start_training()
     if args.prefill:  # before any report is drawn, so the iterations stay in order
         prefill_loss_plot(window.loss_plot, args.prefill)
-    job = window.session._job  # measure the session's report handling and everything it triggers
-    job.progressed.disconnect(original)
-    job.progressed.connect(timed_progress)
+    reports = window.session.training  # measure the session's report handling and everything it triggers
+    reports.progressed.disconnect(original)
+    reports.progressed.connect(timed_progress)
     run_event_loop(app, 1.0)  # warm-up
     gc_pauses = GcPauses()
     gc.callbacks.append(gc_pauses)

@@ -1,5 +1,11 @@
 """Shared test setup.
 
+Every test trains on one torch thread, and so does every process a test starts: on a shared
+2-core machine two threads per training run about 9x slower as soon as anything else runs
+(measured), which made the suite take 23 minutes under load. ``OMP_NUM_THREADS`` and
+``MKL_NUM_THREADS`` are set before torch is imported (children inherit them) and an autouse
+fixture pins torch's intra-op threads again before each test (a Trainer sets them when it runs).
+
 Qt runs headless (``QT_QPA_PLATFORM=offscreen``, set before anything imports Qt), every test
 gets its own empty QSettings store in a temporary directory, a Qt test fails when it leaves a
 QThread running (a dangling thread crashes later tests at interpreter exit), and the widgets
@@ -11,13 +17,24 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = "1"
 
 import pytest  # noqa: E402
+import torch  # noqa: E402
 
 try:  # core tests must still run where PySide6 is not installed
     from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QThread
 except ImportError:  # pragma: no cover - exercised only in a Qt-free environment
     QSettings = None
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Each test starts on one intra-op thread (a test that sets more gets them back to 1 after)."""
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)

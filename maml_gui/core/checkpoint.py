@@ -31,6 +31,7 @@ from safetensors.torch import save as save_safetensors_bytes
 
 from .. import __version__
 from .adaptation import InnerRates
+from .atomic_files import NEW_FILE_MODE, atomic_write  # noqa: F401 - re-exported for callers
 from .config import ConfigError, ExperimentConfig, from_toml
 from .metrics import MetricsHistory
 from .models import MLPSpec, from_torch_layout, to_torch_layout
@@ -43,38 +44,6 @@ CONFIG, METRICS, VALIDATION, WEIGHTS, RESUME, POINTS, RUN_INFO = (
 
 class RunError(ValueError):
     """A directory that is not a readable run; ``str()`` is one line for the user."""
-
-
-def _read_umask() -> int:
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return umask
-
-
-# Read once, at import (os.umask can only be read by setting it, which is not thread-safe).
-NEW_FILE_MODE = 0o666 & ~_read_umask()
-
-
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same directory and a rename.
-
-    The file gets the permissions ``open()`` would give it (mkstemp's are owner-only), so a
-    run directory written on a shared server stays readable as the umask allows.
-    """
-    path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            if hasattr(os, "fchmod"):
-                os.fchmod(handle.fileno(), NEW_FILE_MODE)
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # -- weights --------------------------------------------------------------------------------

@@ -18,14 +18,14 @@ import io
 import json
 import logging
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import torch
 
 from .. import __version__
-from .checkpoint import NEW_FILE_MODE, RunError, load_run, snapshot_tensors, snapshot_to_bytes
+from .atomic_files import atomic_write_all
+from .checkpoint import RunError, load_run, snapshot_tensors, snapshot_to_bytes
 from .config import ExperimentConfig
 from .export_torchscript import script_snapshot
 from .models import build_torch_module
@@ -166,33 +166,13 @@ def check_export_target(path: Path) -> None:
 
 
 def write_files_atomically(files: dict[Path, bytes]) -> None:
-    """Write every file to a temporary name first, then rename them all; clean up on failure.
-
-    Files get ordinary permissions (readable by others, as the umask allows): exports are
-    meant to be shared. Raises :class:`ExportError` with one line.
-    """
-    pending: list[tuple[str, Path]] = []
-    target = next(iter(files))
-    mode = NEW_FILE_MODE
+    """Write every file atomically (all temporary files first, then the renames); raises
+    :class:`ExportError` with one line."""
     try:
-        for target, data in files.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            pending.append((tmp, target))
-            if hasattr(os, "fchmod"):
-                os.fchmod(fd, mode)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        while pending:
-            tmp, target = pending[0]
-            os.replace(tmp, target)
-            pending.pop(0)
+        atomic_write_all(files)
     except OSError as err:
-        raise ExportError(f"cannot write {target}: {err.strerror or err}") from None
-    finally:
-        for tmp, _ in pending:
-            Path(tmp).unlink(missing_ok=True)
+        named = err.filename if err.filename and Path(err.filename).name in {p.name for p in files} else None
+        raise ExportError(f"cannot write {named or next(iter(files))}: {err.strerror or err}") from None
 
 
 def _check_format(fmt: str) -> str:

@@ -2,22 +2,55 @@
 
 Qt's ``saveState``/``restoreState`` keep the user's arrangement between sessions;
 :meth:`DockLayout.reset` rebuilds the default one from scratch (every dock docked, shown and
-in its area, toolbars on top), whatever was moved, floated, hidden or closed.
+in its area, toolbars on top), whatever was moved, floated, hidden or closed, and sizes the
+docks as proportions of the window's current size, so it holds from 1024×640 up.
+
+The default: the experiment form on the left, full height, with the training figures under
+it; the meta-loss and the validation curve side by side under the playground, which keeps
+the largest share of the window. Every dock has a minimum size, and the playground has one,
+so shrinking the window squeezes the docks down to their minimum instead of the playground
+down to a thumbnail.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar, QWidget
 
 Area = Qt.DockWidgetArea
+Horizontal, Vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+# saved layouts of another version (an older arrangement of the docks) are not restored
+LAYOUT_VERSION = 2
+
+
+@dataclass(frozen=True)
+class DockProportions:
+    """The default layout, as shares of the window's size clamped to pixel bounds."""
+
+    left_share: float = 0.27  # experiment form (and the training figures under it)
+    left_px: tuple[int, int] = (316, 440)
+    bottom_share: float = 0.34  # the curves under the playground
+    bottom_px: tuple[int, int] = (170, 380)
+    training_px: int = 190  # the training figures' height, under the form
+
+
+DEFAULT_PROPORTIONS = DockProportions()
+
+
+def _clamp(value: float, bounds: tuple[int, int]) -> int:
+    return int(min(max(value, bounds[0]), bounds[1]))
 
 
 class DockLayout:
     """Creates one dock per ``(key, title, widget, area)`` and knows how to put them back."""
 
-    def __init__(self, window: QMainWindow, panels: list[tuple[str, str, QWidget, Area]]) -> None:
+    def __init__(self, window: QMainWindow, panels: list[tuple[str, str, QWidget, Area]],
+                 minimum_sizes: dict[str, tuple[int, int]] | None = None,
+                 proportions: DockProportions = DEFAULT_PROPORTIONS) -> None:
         self.window = window
+        self.proportions = proportions
         self.docks: dict[str, QDockWidget] = {}
         self.areas: dict[str, Area] = {}
         self.toolbars: list[QToolBar] = []
@@ -25,36 +58,76 @@ class DockLayout:
             dock = QDockWidget(title, window)
             dock.setObjectName(f"dock_{widget.objectName() or title}")  # the saved layout refers to it
             dock.setWidget(widget)
+            if minimum_sizes and key in minimum_sizes:
+                widget.setMinimumSize(*minimum_sizes[key])
             window.addDockWidget(area, dock)
             self.docks[key] = dock
             self.areas[key] = area
+        self.stacked_under: dict[str, str] = {}  # dock key -> the dock it sits under in the same area
+
+    def stack(self, lower: str, upper: str) -> None:
+        """Put dock ``lower`` under dock ``upper`` in the same area (now and on every reset)."""
+        self.stacked_under[lower] = upper
+        self.window.splitDockWidget(self.docks[upper], self.docks[lower], Vertical)
 
     def apply_default_sizes(self) -> None:
-        """Form on the left, full height; training numbers on the right; curves along the bottom."""
-        w, d = self.window, self.docks
+        """Shares of the window's current size: form on the left, curves along the bottom,
+        the rest (the largest part) for the playground."""
+        w, d, p = self.window, self.docks, self.proportions
         w.setCorner(Qt.Corner.BottomLeftCorner, Area.LeftDockWidgetArea)
-        w.setCorner(Qt.Corner.BottomRightCorner, Area.RightDockWidgetArea)
-        w.resizeDocks([d["experiment"], d["training"]], [420, 300], Qt.Orientation.Horizontal)
-        w.resizeDocks([d["meta_loss"]], [300], Qt.Orientation.Vertical)
+        w.setCorner(Qt.Corner.TopLeftCorner, Area.LeftDockWidgetArea)
+        w.setCorner(Qt.Corner.BottomRightCorner, Area.BottomDockWidgetArea)
+        width, height = w.width(), w.height()
+        left = _clamp(p.left_share * width, p.left_px)
+        by_area: dict[Area, list[QDockWidget]] = {}
+        for key, dock in d.items():
+            if dock.isVisible() and not dock.isFloating():
+                by_area.setdefault(w.dockWidgetArea(dock), []).append(dock)
+        left_docks = by_area.get(Area.LeftDockWidgetArea, [])
+        bottom_docks = by_area.get(Area.BottomDockWidgetArea, [])
+        if left_docks:
+            w.resizeDocks(left_docks[:1], [left], Horizontal)
+            if len(left_docks) > 1:
+                rest = max(height - 120 - p.training_px * (len(left_docks) - 1), 150)
+                w.resizeDocks(left_docks, [rest] + [p.training_px] * (len(left_docks) - 1), Vertical)
+        if bottom_docks:
+            w.resizeDocks(bottom_docks[:1], [_clamp(p.bottom_share * height, p.bottom_px)], Vertical)
+            if len(bottom_docks) > 1:
+                share = max((width - left) // len(bottom_docks), 1)
+                w.resizeDocks(bottom_docks, [share] * len(bottom_docks), Horizontal)
 
     def reset(self) -> None:
-        """Every dock back in its default area, docked and visible, in the default order."""
+        """Every dock back in its default area, docked and visible, in the default order,
+        sized for the window as it is now."""
         for dock in self.docks.values():
             dock.setFloating(False)
             self.window.removeDockWidget(dock)
         for key, dock in self.docks.items():
+            if key in self.stacked_under:
+                continue
             self.window.addDockWidget(self.areas[key], dock)
             dock.setFloating(False)
             dock.show()
+        for lower, upper in self.stacked_under.items():
+            self.window.splitDockWidget(self.docks[upper], self.docks[lower], Vertical)
+            self.docks[lower].setFloating(False)
+            self.docks[lower].show()
         for toolbar in self.toolbars:
             self.window.removeToolBar(toolbar)
             self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
             toolbar.show()
         self.apply_default_sizes()
 
-    def restore(self, geometry: QByteArray, state: QByteArray, default_size: tuple[int, int]) -> None:
-        """The saved geometry and arrangement, or the defaults where there are none (or they are damaged)."""
+    def save_state(self) -> QByteArray:
+        return self.window.saveState(LAYOUT_VERSION)
+
+    def restore(self, geometry: QByteArray, state: QByteArray, default_size: tuple[int, int]) -> bool:
+        """The saved geometry and arrangement, or the defaults where there are none (or they are
+        damaged, or of an older layout). True when a saved arrangement was restored; when not,
+        call :meth:`apply_default_sizes` again once the window has its final size (first show)."""
         if geometry.isEmpty() or not self.window.restoreGeometry(geometry):
             self.window.resize(*default_size)
-        if state.isEmpty() or not self.window.restoreState(state):
+        if state.isEmpty() or not self.window.restoreState(state, LAYOUT_VERSION):
             self.apply_default_sizes()
+            return False
+        return True

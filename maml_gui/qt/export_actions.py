@@ -1,16 +1,17 @@
 """File ▸ Export: the trained model (TorchScript, ONNX, safetensors + JSON), metrics, plot images.
 
-:func:`install_export_actions` fills the window's ``export_menu``. The window provides
-``export_menu`` (a QMenu), ``current_snapshot()``, ``current_config()``, ``current_history()``
-and ``current_run_dir()``; plots are found by name (``playground.plot``, ``loss_plot``,
-``adaptation_plot``) when the window has them. The work is done by
-:mod:`maml_gui.core.export`; this module asks for a file name and reports the result.
+:class:`ExportActions` fills the Export menu it is given. What it exports comes from an
+:class:`ExportSource` (the window passes a :class:`SessionExportSource`), the plots it can save
+are passed in by label. The work is done by :mod:`maml_gui.core.export`; this module asks for a
+file name and reports the result.
 """
 
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QRect, Qt, Slot
@@ -19,9 +20,15 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
 from pyqtgraph.exporters import ImageExporter, SVGExporter
 
+from maml_gui.core.config import ExperimentConfig
+
 from maml_gui.core.export import (
     ONNX_MISSING, ExportError, check_export_target, export_snapshot, onnx_available, write_files_atomically,
 )
+from maml_gui.core.metrics import MetricsHistory
+from maml_gui.core.snapshot import ModelSnapshot
+from maml_gui.qt.session import ExperimentSession
+from maml_gui.qt.settings import AppSettings
 
 NO_MODEL = "Train or open a run first"
 NO_METRICS = "No metrics yet: train or open a run first"
@@ -31,8 +38,37 @@ MODEL_FORMATS = {
     "onnx": ("&ONNX (forward)…", "ONNX (*.onnx)", ".onnx", "ONNX"),
     "safetensors": ("&safetensors + JSON…", "safetensors (*.safetensors)", ".safetensors", "safetensors + JSON"),
 }
-PLOT_ATTRIBUTES = (("Playground", ("playground", "plot")), ("Meta-loss", ("loss_plot",)),
-                   ("Adaptation at validation", ("adaptation_plot",)))
+
+
+class ExportSource(Protocol):
+    """What File > Export reads."""
+
+    def current_snapshot(self) -> ModelSnapshot | None: ...
+
+    def current_config(self) -> ExperimentConfig | None: ...
+
+    def current_history(self) -> MetricsHistory | None: ...
+
+    def current_run_dir(self) -> Path | None: ...
+
+
+@dataclass(frozen=True)
+class SessionExportSource:
+    """The session's model, with the config it was trained with, its metrics and its folder."""
+
+    session: ExperimentSession
+
+    def current_snapshot(self) -> ModelSnapshot | None:
+        return self.session.snapshot
+
+    def current_config(self) -> ExperimentConfig:
+        return self.session.model_config or self.session.config
+
+    def current_history(self) -> MetricsHistory | None:
+        return self.session.history()
+
+    def current_run_dir(self) -> Path | None:
+        return self.session.run_path
 
 
 def export_plot_image(plot_widget, path: str | Path) -> Path:
@@ -85,20 +121,16 @@ def _svg_bytes(plot_widget, item) -> bytes:
     return array.data()
 
 
-def _find_plot(window, attributes: tuple[str, ...]):
-    obj = window
-    for name in attributes:
-        obj = getattr(obj, name, None)
-    return obj if isinstance(obj, pg.PlotWidget) else None
-
-
 class ExportActions(QObject):
-    """The Export menu's actions and what they do; lives as a child of the window."""
+    """The Export menu's actions and what they do. ``plots`` maps a label ("Meta-loss") to its plot."""
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.window = window
-        menu: QMenu = window.export_menu
+    def __init__(self, menu: QMenu, source: ExportSource, plots: dict[str, pg.PlotWidget],
+                 settings: AppSettings | None, dialog_parent: QWidget) -> None:
+        super().__init__(dialog_parent)
+        self.source = source
+        self.settings = settings
+        self.dialog_parent = dialog_parent
+        self.plots = {label: plot for label, plot in plots.items() if isinstance(plot, pg.PlotWidget)}
         self.model_actions: dict[str, QAction] = {}
         for fmt, (text, _, _, _) in MODEL_FORMATS.items():
             action = QAction(text, menu)
@@ -116,9 +148,7 @@ class ExportActions(QObject):
         menu.addAction(self.metrics_action)
         self.plot_actions: dict[str, QAction] = {}
         plots_menu = None
-        for label, attributes in PLOT_ATTRIBUTES:
-            if _find_plot(window, attributes) is None:
-                continue
+        for label in self.plots:
             if plots_menu is None:
                 plots_menu = menu.addMenu("&Plot as image")
             action = QAction(f"{label} plot (PNG, SVG)…", plots_menu)
@@ -130,35 +160,31 @@ class ExportActions(QObject):
     # -- dialogs and messages (tests monkeypatch QFileDialog / QMessageBox) ----------------------
     def ask_save_path(self, title: str, name: str, file_filter: str, suffix: str) -> Path | None:
         start = self._start_directory() / name
-        path, _ = QFileDialog.getSaveFileName(self.window, title, str(start), file_filter)
+        path, _ = QFileDialog.getSaveFileName(self.dialog_parent, title, str(start), file_filter)
         if not path:
             return None
         path = Path(path)
         if suffix and not path.suffix:
             path = path.with_suffix(suffix)
-        settings = getattr(self.window, "settings", None)
-        if hasattr(settings, "remember_directory"):
-            settings.remember_directory(str(path.parent))
+        if self.settings is not None:
+            self.settings.remember_directory(str(path.parent))
         return path
 
     def _start_directory(self) -> Path:
-        run_dir = self.window.current_run_dir()
+        run_dir = self.source.current_run_dir()
         if run_dir:
             return Path(run_dir)
-        settings = getattr(self.window, "settings", None)
-        if hasattr(settings, "start_directory"):
-            return Path(settings.start_directory())
-        return Path.home()
+        return Path(self.settings.start_directory()) if self.settings is not None else Path.home()
 
     def _base_name(self) -> str:
-        run_dir = self.window.current_run_dir()
+        run_dir = self.source.current_run_dir()
         return Path(run_dir).name if run_dir else "maml-model"
 
     def inform(self, message: str) -> None:
-        QMessageBox.information(self.window, "Export", message)
+        QMessageBox.information(self.dialog_parent, "Export", message)
 
     def fail(self, message: str) -> None:
-        QMessageBox.critical(self.window, "Export failed", message)
+        QMessageBox.critical(self.dialog_parent, "Export failed", message)
 
     # -- actions ----------------------------------------------------------------------------------
     @Slot()
@@ -168,7 +194,7 @@ class ExportActions(QObject):
 
     def export_model_as(self, fmt: str) -> Path | None:
         _, file_filter, suffix, label = MODEL_FORMATS[fmt]
-        snapshot = self.window.current_snapshot()
+        snapshot = self.source.current_snapshot()
         if snapshot is None:
             self.inform(NO_MODEL)
             return None
@@ -180,7 +206,7 @@ class ExportActions(QObject):
             return None
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            written = export_snapshot(snapshot, fmt, path, self.window.current_config())
+            written = export_snapshot(snapshot, fmt, path, self.source.current_config())
         except ExportError as err:
             QApplication.restoreOverrideCursor()
             self.fail(str(err))
@@ -192,7 +218,7 @@ class ExportActions(QObject):
 
     @Slot()
     def export_metrics(self) -> Path | None:
-        history = self.window.current_history()
+        history = self.source.current_history()
         if history is None or not history.rows:
             self.inform(NO_METRICS)
             return None
@@ -211,11 +237,11 @@ class ExportActions(QObject):
 
     @Slot()
     def export_plot(self) -> Path | None:
-        label = self.sender().data() if isinstance(self.sender(), QAction) else PLOT_ATTRIBUTES[0][0]
+        label = self.sender().data() if isinstance(self.sender(), QAction) else next(iter(self.plots), "")
         return self.export_plot_named(label)
 
     def export_plot_named(self, label: str) -> Path | None:
-        plot = _find_plot(self.window, dict(PLOT_ATTRIBUTES)[label])
+        plot = self.plots.get(label)
         if plot is None:
             self.fail(f"the {label} plot is not available")
             return None
@@ -230,10 +256,3 @@ class ExportActions(QObject):
             return None
         self.inform(f"Saved the {label} plot to {path}")
         return path
-
-
-def install_export_actions(window) -> ExportActions:
-    """Fill ``window.export_menu``; the returned object is also kept as ``window.export_actions``."""
-    actions = ExportActions(window)
-    window.export_actions = actions
-    return actions

@@ -8,10 +8,10 @@ Dialogs go through small ``ask_*`` methods so tests can answer them.
 
 from __future__ import annotations
 
-
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
+from superqt.utils import qthrottled
 
 from maml_gui.core.config import ExperimentConfig
 from maml_gui.core.metrics import MetricsHistory
@@ -22,7 +22,7 @@ from maml_gui.qt.about import about_html
 from maml_gui.qt.actions import create_actions
 from maml_gui.qt.dock_layout import DockLayout
 from maml_gui.qt.experiment_commands import ExperimentCommands
-from maml_gui.qt.export_actions import install_export_actions
+from maml_gui.qt.export_actions import ExportActions, SessionExportSource
 from maml_gui.qt.menus import build_menus
 from maml_gui.qt.plot_menus import install_plot_menus
 from maml_gui.qt.panels.config_panel import ConfigPanel
@@ -34,10 +34,12 @@ from maml_gui.qt.plots.loss_panel import MetaLossPanel
 from maml_gui.qt.run_files import RunFileCommands
 from maml_gui.qt.session import ExperimentSession, TrainingState
 from maml_gui.qt.settings import AppSettings
-from maml_gui.qt.throttle import LatestValueThrottle
 
 APP_NAME = "MAML Studio"
 DEFAULT_SIZE = (1440, 920)
+# each dock's least size: together with the playground's they fit a 1024×640 window
+DOCK_MINIMUM_SIZES = {"experiment": (316, 160), "training": (300, 150), "meta_loss": (220, 140),
+                      "adaptation": (220, 140)}
 PLAYGROUND_INTERVAL_MS = 300  # while training, the playground re-adapts to at most ~3 snapshots a second
 STATE_TEXT = {TrainingState.IDLE: "idle", TrainingState.RUNNING: "training", TrainingState.PAUSED: "paused"}
 Button = QMessageBox.StandardButton
@@ -50,30 +52,38 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         self.session = ExperimentSession(parent=self)
         self.window_actions = create_actions(self)
-        self.files = RunFileCommands(self)
-        self.commands = ExperimentCommands(self)
         self.playground = PlaygroundWidget(self)
         self.setCentralWidget(self.playground)
         self.config_panel = ConfigPanel(self)
-        a = self.window_actions
-        self.status_panel = TrainingStatusPanel([a.start, a.continue_, a.pause, a.stop, a.reset], self)
+        self.files = RunFileCommands(self.session, self.settings, self.confirm_discard, self.show_error,
+                                     self._show_message, self)
+        self.commands = ExperimentCommands(self.session, self.settings, self.confirm_discard,
+                                           self.config_panel.is_valid, self._clear_all_points, self._show_message, self)
+        self.status_panel = TrainingStatusPanel(parent=self)  # its buttons are the toolbar's
         self.loss_panel = MetaLossPanel(self.settings, self)  # the plot and its smoothing slider
         self.loss_plot = self.loss_panel.plot
         self.adaptation_plot = AdaptationCurvePlot(self)
         area = Qt.DockWidgetArea
         self.dock_layout = DockLayout(self, [
             ("experiment", "Experiment", self.config_panel, area.LeftDockWidgetArea),
-            ("training", "Training", self.status_panel, area.RightDockWidgetArea),
+            ("training", "Training", self.status_panel, area.LeftDockWidgetArea),
             ("meta_loss", "Meta-loss", self.loss_panel, area.BottomDockWidgetArea),
-            ("adaptation", "Adaptation at validation", self.adaptation_plot, area.BottomDockWidgetArea)])
+            ("adaptation", "Adaptation at validation", self.adaptation_plot, area.BottomDockWidgetArea)],
+            minimum_sizes=DOCK_MINIMUM_SIZES)
+        self.dock_layout.stack("training", "experiment")
         self.docks = self.dock_layout.docks
         self.training_status = TrainingStatusBar(self.statusBar())
         self.state_label = self.training_status.state
-        self.snapshot_throttle = LatestValueThrottle(PLAYGROUND_INTERVAL_MS, self)
-        self.recent_menu, self.export_menu, toolbar = build_menus(self, self.window_actions,
-                                                                  self.playground.undo_stack, self.docks)
+        # while training, the playground re-adapts to the newest snapshot at most every 300 ms
+        self.playground_snapshot = qthrottled(self.playground.set_snapshot, PLAYGROUND_INTERVAL_MS, parent=self)
+        self.recent_menu, self.export_menu, toolbar = build_menus(
+            self, self.window_actions, self.playground.undo_stack, self.docks, self.settings,
+            self.files.open_recent, self.load_preset)
         self.dock_layout.toolbars.append(toolbar)
-        install_export_actions(self)  # File > Export: model, metrics, plot images
+        self.export_source = SessionExportSource(self.session)
+        self.export_actions = ExportActions(self.export_menu, self.export_source, {
+            "Playground": self.playground.plot, "Meta-loss": self.loss_plot,
+            "Adaptation at validation": self.adaptation_plot}, self.settings, self)
         self.plot_menus = install_plot_menus(self.export_actions.export_plot_named, self.playground, self.loss_plot,
                                              self.adaptation_plot, self.window_actions.loss_log_scale)
         self.window_actions.loss_log_scale.setChecked(self.loss_plot.log_scale)
@@ -82,8 +92,8 @@ class MainWindow(QMainWindow):
         self._shut_down = False
         self._show_config(self.session.config)
         self._update_actions()
-        self.dock_layout.restore(self.settings.get(keys.WINDOW_GEOMETRY), self.settings.get(keys.WINDOW_STATE),
-                                 DEFAULT_SIZE)
+        self._layout_restored = self.dock_layout.restore(self.settings.get(keys.WINDOW_GEOMETRY),
+                                                         self.settings.get(keys.WINDOW_STATE), DEFAULT_SIZE)
 
     def _connect(self) -> None:
         a, s = self.window_actions, self.session
@@ -121,7 +131,6 @@ class MainWindow(QMainWindow):
         s.progressed.connect(self.training_status.show_progress)
         s.progressed.connect(self._on_progress)
         s.snapshot_changed.connect(self._on_snapshot_changed)
-        self.snapshot_throttle.passed.connect(self.playground.set_snapshot)
         s.state_changed.connect(self._on_state_changed)
         s.run_path_changed.connect(self._on_run_path_changed)
         s.points_loaded.connect(self._on_points_loaded)
@@ -146,6 +155,11 @@ class MainWindow(QMainWindow):
             return False
         return answer != Button.Save or self.files.save_run()
 
+    @Slot()
+    def _clear_all_points(self) -> None:
+        """Points of a new experiment: none, and nothing to undo into the old one."""
+        self.playground.set_points([])
+
     @Slot(str)
     def show_error(self, message: str) -> None:
         self._show_message(message)
@@ -165,18 +179,19 @@ class MainWindow(QMainWindow):
         """View > Reset Layout: every dock and the toolbar back where they were at first."""
         self.dock_layout.reset()
 
-    # -- what File > Export reads (see maml_gui.qt.export_actions) --------------------------------
+    # -- what File > Export reads (kept for callers of the window) ----------------------------------
     def current_snapshot(self) -> ModelSnapshot | None:
-        return self.session.snapshot
+        return self.export_source.current_snapshot()
 
     def current_config(self) -> ExperimentConfig:
-        return self.session.model_config or self.session.config
+        return self.export_source.current_config()
 
     def current_history(self) -> MetricsHistory | None:
-        return self.session.history()
+        return self.export_source.current_history()
 
     def current_run_dir(self) -> str | None:
-        return str(self.session.run_path) if self.session.run_path is not None else None
+        run_dir = self.export_source.current_run_dir()
+        return str(run_dir) if run_dir is not None else None
 
     # -- session -> widgets -------------------------------------------------------------------------
     @Slot(object)
@@ -204,9 +219,10 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_snapshot_changed(self, snapshot) -> None:
         if snapshot is not None and self.session.state is TrainingState.RUNNING:
-            self.snapshot_throttle.push(snapshot)
-        else:  # opened, reset or the last state: show it at once
-            self.snapshot_throttle.push_now(snapshot)
+            self.playground_snapshot(snapshot)
+        else:  # opened, reset or the last state: show it at once, dropping any pending one
+            self.playground_snapshot.cancel()
+            self.playground.set_snapshot(snapshot)
 
     @Slot(object)
     def _on_progress(self, _progress) -> None:
@@ -274,6 +290,17 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.session.config.name}{where}[*] — {APP_NAME}")
         self.setWindowModified(self.session.unsaved)
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._layout_restored:  # the default layout, for the size the window is shown at
+            self._layout_restored = True
+            self.dock_layout.apply_default_sizes()
+            QTimer.singleShot(0, self._apply_default_dock_sizes)  # again once a window manager placed it
+
+    @Slot()
+    def _apply_default_dock_sizes(self) -> None:
+        self.dock_layout.apply_default_sizes()
+
     # -- closing ---------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if not self.confirm_discard("closing"):
@@ -294,7 +321,7 @@ class MainWindow(QMainWindow):
             self._shut_down = True
             self.playground.shutdown()
             self.settings.set(keys.WINDOW_GEOMETRY, self.saveGeometry())
-            self.settings.set(keys.WINDOW_STATE, self.saveState())
+            self.settings.set(keys.WINDOW_STATE, self.dock_layout.save_state())
             self.settings.set(keys.LAST_CONFIG, self.session.config.to_toml())
             self.settings.sync()
         return True

@@ -3,29 +3,31 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import Slot
-from PySide6.QtGui import QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar
 
 from maml_gui.core.presets import list_presets
 from maml_gui.qt.actions import WindowActions
+from maml_gui.qt.settings import AppSettings
 
 
 class RecentRunsMenu(QMenu):
     """Lists the settings' recent runs each time it opens; each entry's data is its path."""
 
-    def __init__(self, window, parent=None) -> None:
+    def __init__(self, settings: AppSettings, open_recent: Callable[[QAction], None], parent=None) -> None:
         super().__init__("Open &Recent", parent)
         self.setObjectName("recent_runs_menu")
-        self._window = window
+        self._settings = settings
         self.aboutToShow.connect(self.rebuild)
-        self.triggered.connect(window.files.open_recent)
+        self.triggered.connect(open_recent)
 
     @Slot()
     def rebuild(self) -> None:
         self.clear()
-        runs = self._window.settings.recent_runs()
+        runs = self._settings.recent_runs()
         for path in runs:
             action = self.addAction(f"{Path(path).name}  ({path})")
             action.setData(path)
@@ -36,10 +38,10 @@ class RecentRunsMenu(QMenu):
 class PresetMenu(QMenu):
     """One entry per shipped preset; choosing one starts a new experiment from it."""
 
-    def __init__(self, window, parent=None) -> None:
+    def __init__(self, load_preset: Callable[[str], object], parent=None) -> None:
         super().__init__("New from &Preset", parent)
         self.setObjectName("preset_menu")
-        self._window = window
+        self._load_preset = load_preset
         for name, description in list_presets().items():
             action = self.addAction(name)
             action.setData(name)
@@ -48,21 +50,22 @@ class PresetMenu(QMenu):
 
     @Slot(object)
     def _on_triggered(self, action) -> None:
-        self._window.load_preset(action.data())
+        self._load_preset(action.data())
 
 
 TRAINING_ACTIONS = ("start", "continue_", "pause", "stop", "reset")
 
 
-def build_menus(window: QMainWindow, a: WindowActions, undo_stack: QUndoStack,
-                docks: dict[str, QDockWidget]) -> tuple[RecentRunsMenu, QMenu, QToolBar]:
-    """Menus and toolbar; returns the recent-runs menu, the (empty) export menu and the toolbar."""
+def build_menus(window: QMainWindow, a: WindowActions, undo_stack: QUndoStack, docks: dict[str, QDockWidget],
+                settings: AppSettings, open_recent: Callable[[QAction], None],
+                load_preset: Callable[[str], object]) -> tuple[RecentRunsMenu, QMenu, QToolBar]:
+    """Menus and toolbar in ``window``; returns the recent-runs menu, the (empty) export menu and the toolbar."""
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     file_menu.addAction(a.new_experiment)
-    file_menu.addMenu(PresetMenu(window, file_menu))
+    file_menu.addMenu(PresetMenu(load_preset, file_menu))
     file_menu.addAction(a.open_run)
-    recent = RecentRunsMenu(window, file_menu)
+    recent = RecentRunsMenu(settings, open_recent, file_menu)
     file_menu.addMenu(recent)
     file_menu.addAction(a.save_run)
     file_menu.addAction(a.save_run_as)

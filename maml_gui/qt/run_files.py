@@ -1,41 +1,66 @@
 """File commands of the main window: open, save and recent runs; import and export configs.
 
 :class:`RunFileCommands` asks for paths through its ``ask_*`` methods (tests replace them),
-hands the work to the :class:`~maml_gui.qt.session.ExperimentSession`, and reports problems
-through the window's ``show_error``.
+hands the work to the :class:`~maml_gui.qt.session.ExperimentSession`, and reports through the
+callables it is given. Save As asks again, instead of giving up, when the chosen folder holds
+other files, and asks before replacing another run.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from maml_gui.core.checkpoint import atomic_write
+from maml_gui.core.atomic_files import atomic_write
 from maml_gui.core.config import ConfigError, load_config
+from maml_gui.qt.folder_dialog import ask_save_folder
+from maml_gui.qt.run_folder import is_other_run, save_target_problem
+from maml_gui.qt.session import ExperimentSession
+from maml_gui.qt.settings import AppSettings
 
 CONFIG_FILTER = "TOML config (*.toml);;All files (*)"
+Button = QMessageBox.StandardButton
 
 
 class RunFileCommands(QObject):
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.window = window
-        self.session = window.session
-        self.settings = window.settings
+    def __init__(self, session: ExperimentSession, settings: AppSettings, confirm_discard: Callable[[str], bool],
+                 show_error: Callable[[str], None], show_message: Callable[[str], None],
+                 dialog_parent: QWidget) -> None:
+        super().__init__(dialog_parent)
+        self.session = session
+        self.settings = settings
+        self.confirm_discard = confirm_discard
+        self.show_error = show_error
+        self.show_message = show_message
+        self.dialog_parent = dialog_parent
 
     # -- dialogs (replaced in tests) --------------------------------------------------------------
     def ask_directory(self, title: str) -> str:
-        path = QFileDialog.getExistingDirectory(self.window, title, self.settings.start_directory())
+        path = QFileDialog.getExistingDirectory(self.dialog_parent, title, self.settings.start_directory())
         if path:
             self.settings.remember_directory(path)
         return path
 
+    def ask_save_folder(self, title: str) -> str:
+        """A folder to save in; a typed name that does not exist yet is created."""
+        path = ask_save_folder(self.dialog_parent, title, self.settings.start_directory())
+        if path:
+            self.settings.remember_directory(Path(path).parent)
+        return path
+
+    def ask_replace_run(self, target: Path) -> bool:
+        answer = QMessageBox.question(
+            self.dialog_parent, "Save As", f"{target} holds another run. Replace it with this one?",
+            Button.Yes | Button.No, Button.No)
+        return answer == Button.Yes
+
     def ask_file(self, title: str, save: bool) -> str:
         ask = QFileDialog.getSaveFileName if save else QFileDialog.getOpenFileName
-        path, _ = ask(self.window, title, self.settings.start_directory(), CONFIG_FILTER)
+        path, _ = ask(self.dialog_parent, title, self.settings.start_directory(), CONFIG_FILTER)
         if path and save and not Path(path).suffix:
             path += ".toml"
         if path:
@@ -46,12 +71,12 @@ class RunFileCommands(QObject):
     @Slot(QAction)
     def open_recent(self, action: QAction) -> None:
         path = action.data()
-        if path and self.window.confirm_discard("opening another run"):
+        if path and self.confirm_discard("opening another run"):
             self.open_run(path)
 
     @Slot()
     def open_run_dialog(self) -> None:
-        if not self.window.confirm_discard("opening another run"):
+        if not self.confirm_discard("opening another run"):
             return
         path = self.ask_directory("Open a run directory")
         if path:
@@ -71,13 +96,23 @@ class RunFileCommands(QObject):
 
     @Slot()
     def save_run_as(self) -> bool:
-        path = self.ask_directory("Save the run in a folder (empty, or an earlier run)")
-        return bool(path) and self.session.save_run(path)
+        """Ask for a folder until one can take the run (or the user cancels), then save there."""
+        while True:
+            path = self.ask_save_folder("Save the run in a folder (new, empty, or an earlier run)")
+            if not path:
+                return False
+            target = Path(path)
+            if problem := save_target_problem(target):
+                self.show_error(problem)
+                continue
+            if is_other_run(target, self.session.run_path) and not self.ask_replace_run(target):
+                continue
+            return self.session.save_run(target)
 
     # -- configs ------------------------------------------------------------------------------------
     @Slot()
     def import_config(self) -> None:
-        if not self.window.confirm_discard("importing a config"):
+        if not self.confirm_discard("importing a config"):
             return
         path = self.ask_file("Import an experiment config", save=False)
         if not path:
@@ -85,10 +120,10 @@ class RunFileCommands(QObject):
         try:
             config = load_config(path)
         except ConfigError as err:
-            self.window.show_error(str(err))
+            self.show_error(str(err))
             return
         self.session.new_experiment(config)
-        self.window.statusBar().showMessage(f"imported {path}", 8000)
+        self.show_message(f"imported {path}")
 
     @Slot()
     def export_config(self) -> None:
@@ -98,6 +133,6 @@ class RunFileCommands(QObject):
         try:
             atomic_write(Path(path), self.session.config.to_toml())
         except OSError as err:
-            self.window.show_error(f"cannot write {path}: {err}")
+            self.show_error(f"cannot write {path}: {err}")
             return
-        self.window.statusBar().showMessage(f"wrote {path}", 8000)
+        self.show_message(f"wrote {path}")

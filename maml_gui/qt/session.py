@@ -1,39 +1,39 @@
-"""The open experiment: its config, trainer, latest snapshot and run directory.
+"""The open experiment: its config, its model, and which run directory holds it.
 
-:class:`ExperimentSession` is the one place that drives :mod:`maml_gui.core` for the window:
-it starts, pauses, continues and stops training (through :class:`~maml_gui.qt.worker.TrainingThread`),
-opens and saves run directories, and tells the widgets what changed through signals. It owns
-no widgets, so it is tested without a window.
+:class:`ExperimentSession` is the one place that drives :mod:`maml_gui.core` for the window and
+tells the widgets what changed through signals; it owns no widgets, so it is tested without a
+window. It keeps the config bookkeeping itself and hands the rest to two collaborators:
+:class:`~maml_gui.qt.training_lifecycle.TrainingLifecycle` (the training thread) and
+:class:`~maml_gui.qt.run_folder.RunFolder` (the run directory on disk).
 
 Two configs are kept apart: ``config`` is what the user is editing, ``model_config`` is what
 the current model was trained with. Saving writes the model with its own config.
+
+A run on disk is never overwritten by a different training: :meth:`start_training` trains a
+new model that belongs to no folder until it is saved; only :meth:`continue_training` (the same
+model, going on) autosaves into the folder the model came from.
 """
 
 from __future__ import annotations
 
-import enum
 from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from maml_gui.core.checkpoint import (RESUME, RunError, is_run, load_resume_state, load_run, resume_trainer, save_run,
-                                      save_trainer)
+from maml_gui.core.checkpoint import RunError, load_run, resume_trainer
 from maml_gui.core.config import ConfigError, ExperimentConfig
 from maml_gui.core.device import DeviceError, default_threads
 from maml_gui.core.metrics import MetricsHistory
 from maml_gui.core.presets import load_preset
 from maml_gui.core.snapshot import ModelSnapshot
 from maml_gui.core.training import Progress, Trainer
-from maml_gui.qt.worker import TrainingThread
+from maml_gui.qt.run_folder import RunFolder, save_target_problem
+from maml_gui.qt.training_lifecycle import TrainingLifecycle, TrainingState
+
+__all__ = ["ExperimentSession", "TrainingState", "same_experiment"]
 
 Points = list[tuple[float, float]]
-
-
-class TrainingState(enum.Enum):
-    IDLE = "idle"
-    RUNNING = "running"
-    PAUSED = "paused"
 
 
 def same_experiment(a: ExperimentConfig, b: ExperimentConfig) -> bool:
@@ -62,38 +62,66 @@ class ExperimentSession(QObject):
         self.model_config: ExperimentConfig | None = None
         self.trainer: Trainer | None = None
         self.snapshot: ModelSnapshot | None = None
-        self.run_path: Path | None = None
-        self.saved_iteration = 0
-        self.report_interval_s = 0.1
         self.points_provider: Callable[[], Points] | None = None
-        self._job: TrainingThread | None = None
-        self._opened_history: MetricsHistory | None = None  # of an opened run, until training resumes
-        self._resumable_run: Path | None = None
-        self._restarting = False
+        self.folder = RunFolder()
+        self.training = TrainingLifecycle(self)
+        self.training.progressed.connect(self._on_progress)
+        self.training.failed.connect(self.error)
+        self.training.autosaved.connect(self._on_autosaved)
+        self.training.ended.connect(self._on_training_ended)
+        self._restarting = False  # stopped for a save, started again at once: no state flicker
 
     # -- state -------------------------------------------------------------------------------
     @property
     def state(self) -> TrainingState:
-        if self._job is None:
-            return TrainingState.IDLE
-        return TrainingState.PAUSED if self._job.paused else TrainingState.RUNNING
+        return self.training.state
 
     @property
     def iteration(self) -> int:
         return self.snapshot.iteration if self.snapshot is not None else 0
 
     @property
+    def run_path(self) -> Path | None:
+        return self.folder.path
+
+    @property
+    def report_interval_s(self) -> float:
+        return self.training.report_interval_s
+
+    @report_interval_s.setter
+    def report_interval_s(self, seconds: float) -> None:
+        self.training.report_interval_s = seconds
+
+    @property
     def unsaved(self) -> bool:
         """A model was trained further than what is on disk."""
-        return self.snapshot is not None and self.snapshot.iteration > self.saved_iteration
+        return self.snapshot is not None and self.snapshot.iteration > self.folder.saved_iteration
+
+    def saved_run_path(self) -> Path | None:
+        """The run directory that holds this session's trained model (opened or saved), if any."""
+        return self.folder.path if self.folder.saved_iteration > 0 else None
+
+    def why_not_continue(self) -> str | None:
+        """Why Continue cannot go on with the current model (one phrase), or None when it can."""
+        if self.state is not TrainingState.IDLE:
+            return "it is training"
+        if self.model_config is None:
+            return "there is no trained model"
+        if not same_experiment(self.model_config, self.config):
+            return "the settings differ from the ones its model was trained with"
+        if self.iteration >= self.config.training.iterations:
+            return f"it has trained {self.iteration} iterations: raise Iterations above that first"
+        if self.trainer is None and self.folder.resumable is None:
+            return "the run has no resume state"
+        return None
 
     def can_continue(self) -> bool:
         """A stopped trainer (or a resumable run) of this same experiment has iterations left."""
-        if self._job is not None or self.model_config is None:
-            return False
-        if self.iteration >= self.config.training.iterations or not same_experiment(self.model_config, self.config):
-            return False
-        return self.trainer is not None or self._resumable_run is not None
+        return self.why_not_continue() is None
+
+    def history(self) -> MetricsHistory | None:
+        """The metrics of the current model (the trainer's, or the opened run's)."""
+        return self.trainer.history if self.trainer is not None else self.folder.opened_history
 
     # -- config --------------------------------------------------------------------------------
     def set_config(self, config: ExperimentConfig) -> None:
@@ -122,21 +150,16 @@ class ExperimentSession(QObject):
         """Show a model that is not this session's work (the bundled one): nothing unsaved, nothing
         to continue; Train, Open and New replace it without asking."""
         self._forget_model()
-        self.model_config, self.snapshot, self.saved_iteration = config, snapshot, snapshot.iteration
+        self.model_config, self.snapshot, self.folder.saved_iteration = config, snapshot, snapshot.iteration
         self.snapshot_changed.emit(snapshot)
 
     def _forget_model(self) -> None:
         self.stop_and_wait(discard=True)
         self.trainer = self.snapshot = self.model_config = None
-        self._opened_history = self._resumable_run = None
-        self.saved_iteration = 0
-        self._set_run_path(None)
+        self.folder.forget()
+        self.run_path_changed.emit(None)
         self.history_reset.emit(MetricsHistory())
         self.snapshot_changed.emit(None)
-
-    def _set_run_path(self, path: Path | None) -> None:
-        self.run_path = path
-        self.run_path_changed.emit(path)
 
     # -- training ------------------------------------------------------------------------------
     def _threads(self) -> int:
@@ -144,78 +167,70 @@ class ExperimentSession(QObject):
 
     @Slot()
     def start_training(self) -> bool:
-        """Train a fresh model from the current config (the old model is replaced)."""
-        if self._job is not None:
+        """Train a new model from the current config. It replaces the model in memory but belongs
+        to no run directory until saved: the folder of the old model is left as it is on disk."""
+        if self.state is not TrainingState.IDLE:
             return False
         try:
             trainer = Trainer(self.config, threads=self._threads())
         except (DeviceError, ValueError, RuntimeError) as err:
             self.error.emit(f"cannot start training: {err}")
             return False
-        self.trainer, self.model_config, self.saved_iteration = trainer, self.config, 0
-        self._opened_history = self._resumable_run = None
+        left = self.saved_run_path()
+        self.trainer, self.model_config = trainer, self.config
+        if left is not None:  # its folder holds the old model: leave it as it is
+            self.folder.forget()
+            self.run_path_changed.emit(None)
+        else:  # a folder with only a config (or none) takes the new model's autosaves
+            self.folder.detach()
         self.history_reset.emit(MetricsHistory())
         self._launch()
+        if left is not None:
+            self.message.emit(f"training a new model; {left} is left as it was (Save As keeps the new one)")
         return True
 
     @Slot()
     def continue_training(self) -> bool:
-        """Go on with the stopped trainer, or resume the opened run, up to the config's iterations."""
+        """Go on with the stopped trainer, or resume the opened run, up to the config's iterations;
+        autosaves into the run directory the model came from."""
         if not self.can_continue():
             return False
         if self.trainer is None:
             try:
-                self.trainer, _ = resume_trainer(self._resumable_run, threads=self._threads())
+                self.trainer, _ = resume_trainer(self.folder.resumable, threads=self._threads())
             except (RunError, DeviceError, ValueError, RuntimeError) as err:
-                self.error.emit(f"cannot resume {self._resumable_run}: {err}")
+                self.error.emit(f"cannot resume {self.folder.resumable}: {err}")
                 return False
-            self._opened_history = self._resumable_run = None
+            self.folder.detach()
         self._launch()
         return True
 
     def _launch(self, paused: bool = False) -> None:
-        autosave = str(self.run_path) if self.run_path is not None else None
-        job = TrainingThread(self.trainer, self.config.training.iterations, autosave, self.report_interval_s, self)
-        job.progressed.connect(self._on_progress)
-        job.failed.connect(self._on_failed)
-        job.autosaved.connect(self._on_autosaved)
-        job.done.connect(self._on_job_done)
-        if paused:
-            job.pause()
-        self._job = job
-        job.start()
+        self.training.start(self.trainer, self.config.training.iterations, self.folder.path, paused)
         if not self._restarting:
             self.state_changed.emit(self.state)
             self.message.emit(f"training {self.config.training.algorithm} on {self.trainer.device}")
 
     @Slot()
     def pause(self) -> None:
-        if self._job is not None and not self._job.paused:
-            self._job.pause()
+        if self.training.pause():
             self.state_changed.emit(self.state)
 
     @Slot()
     def resume(self) -> None:
-        if self._job is not None and self._job.paused:
-            self._job.resume()
+        if self.training.resume():
             self.state_changed.emit(self.state)
 
     @Slot()
     def request_stop(self) -> None:
         """Stop after the current iteration; ``state_changed`` follows when the thread has ended."""
-        if self._job is not None:
-            self._job.request_stop()
+        self.training.request_stop()
 
     def stop_and_wait(self, timeout_ms: int = 30_000, discard: bool = False) -> bool:
         """Stop training and wait for the thread (closing the window, saving, replacing the model).
 
         ``discard`` drops the reports still queued for the GUI."""
-        job = self._job
-        if job is None:
-            return True
-        if discard:
-            job.discard()
-        return job.stop_and_wait(timeout_ms)  # emits done -> _on_job_done
+        return self.training.stop_and_wait(timeout_ms, discard)
 
     @Slot(object)
     def _on_progress(self, progress: Progress) -> None:
@@ -224,21 +239,13 @@ class ExperimentSession(QObject):
         self.snapshot_changed.emit(progress.snapshot)
 
     @Slot(str)
-    def _on_failed(self, message: str) -> None:
-        self.error.emit(message)
-
-    @Slot(str)
     def _on_autosaved(self, path: str) -> None:
         if self.trainer is not None:  # saved as the trainer was then; the last report may lag
-            self.saved_iteration = max(self.saved_iteration, self.trainer.iteration)
+            self.folder.saved_iteration = max(self.folder.saved_iteration, self.trainer.iteration)
         self.message.emit(f"autosaved to {path}")
 
     @Slot()
-    def _on_job_done(self) -> None:
-        job, self._job = self._job, None
-        if job is None:
-            return
-        job.deleteLater()
+    def _on_training_ended(self) -> None:
         if self._restarting:
             return
         self.state_changed.emit(self.state)
@@ -246,10 +253,6 @@ class ExperimentSession(QObject):
             # after a failure: the weights of the last good iteration, newer than the last report
             self.snapshot = self.trainer.snapshot()
             self.snapshot_changed.emit(self.snapshot)
-
-    def history(self) -> MetricsHistory | None:
-        """The metrics of the current model (the trainer's, or the opened run's)."""
-        return self.trainer.history if self.trainer is not None else self._opened_history
 
     # -- run directories ------------------------------------------------------------------------
     def points(self) -> Points:
@@ -260,22 +263,20 @@ class ExperimentSession(QObject):
 
         A running training stops for the write and goes on afterwards (paused if it was);
         without a model only the config and the points are written."""
-        target = Path(path) if path is not None else self.run_path
+        target = Path(path) if path is not None else self.folder.path
         if target is None:
             self.error.emit("choose a folder to save the run in")
             return False
-        if target.is_dir() and not is_run(target) and any(target.iterdir()):
-            self.error.emit(f"{target} holds other files; choose an empty folder or an earlier run")
+        if problem := save_target_problem(target):
+            self.error.emit(problem)
             return False
-        was_training, was_paused = self._job is not None, self.state is TrainingState.PAUSED
+        was_training, was_paused = self.state is not TrainingState.IDLE, self.state is TrainingState.PAUSED
         self._restarting = was_training
         try:
             if was_training and not self.stop_and_wait():
                 self.error.emit("training did not stop in time; the run was not saved")
                 return False
             saved = self._write_run(target)
-            if saved:
-                self._set_run_path(target)
             if was_training:
                 self._launch(paused=was_paused)
         finally:
@@ -284,19 +285,13 @@ class ExperimentSession(QObject):
 
     def _write_run(self, target: Path) -> bool:
         try:
-            if self.trainer is not None:
-                save_trainer(target, self.trainer, self.points())
-                self.snapshot = self.trainer.snapshot()
-            else:
-                resume = load_resume_state(self._resumable_run) if self._resumable_run is not None else None
-                save_run(target, self.model_config or self.config, self.snapshot, self._opened_history, resume,
-                         self.points())
-                if resume is not None:
-                    self._resumable_run = target
+            self.folder.write(target, self.trainer, self.model_config or self.config, self.snapshot, self.points())
         except (OSError, RunError) as err:
             self.error.emit(f"cannot save the run to {target}: {err}")
             return False
-        self.saved_iteration = self.iteration
+        if self.trainer is not None:
+            self.snapshot = self.trainer.snapshot()
+        self.run_path_changed.emit(target)
         kept = self.model_config is not None and not same_experiment(self.model_config, self.config)
         self.message.emit(f"saved {target}" + (" with the config its model was trained with; start training "
                                                 "to use the edited settings" if kept else ""))
@@ -304,18 +299,16 @@ class ExperimentSession(QObject):
 
     def open_run(self, path: str | Path) -> bool:
         try:
-            run = load_run(path)
+            run = load_run(path)  # read fully before anything is forgotten
         except RunError as err:
             self.error.emit(str(err))
             return False
         self._forget_model()
+        self.folder.adopt(run)
         self.config = run.config
         self.snapshot = run.snapshot
         self.model_config = run.config if run.snapshot is not None else None
-        self.saved_iteration = run.iteration
-        self._opened_history = run.history
-        self._resumable_run = run.path if (run.path / RESUME).is_file() else None
-        self._set_run_path(run.path)
+        self.run_path_changed.emit(run.path)
         self.config_changed.emit(run.config)
         self.history_reset.emit(run.history)
         self.snapshot_changed.emit(run.snapshot)

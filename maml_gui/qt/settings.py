@@ -94,11 +94,11 @@ class AppSettings:
         self.set(RECENT_RUNS, [p for p in self.recent_runs() if p != str(path)])
 
     def start_directory(self) -> str:
-        """Where a file dialog opens: the last folder used, else the user's documents."""
-        last = self.get(LAST_DIRECTORY)
-        if last and Path(last).is_dir():
-            return last
-        return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        """Where a file dialog opens: a folder that exists: the last one used, else the folder of
+        the newest recent run, else the user's documents, else home."""
+        candidates = [self.get(LAST_DIRECTORY)] + [str(Path(run).parent) for run in self.recent_runs()[:1]]
+        candidates.append(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation))
+        return next((path for path in candidates if path and Path(path).is_dir()), str(Path.home()))
 
     def remember_directory(self, path: str | Path) -> None:
         path = Path(path)

@@ -13,7 +13,7 @@ from maml_gui.cli import main
 from maml_gui.core.checkpoint import load_run
 
 TINY = ["--preset", "finn2017-sinusoid", "--set", "training.val_interval=10", "--set", "training.val_tasks=20",
-        "--set", "training.meta_batch=5", "--quiet"]
+        "--set", "training.meta_batch=5", "--threads", "1", "--quiet"]
 
 
 def train(tmp_path, name="run", iterations=20, extra=()):
@@ -39,7 +39,7 @@ def test_resume_reaches_the_same_weights_as_an_uninterrupted_run(tmp_path):
     # --iterations on a fresh run sets the config total; rewrite it to 30 so the runs share a config
     cfg = (short / "config.toml").read_text().replace("iterations = 12", "iterations = 30")
     (short / "config.toml").write_text(cfg)
-    assert main(["train", "--resume", str(short), "--quiet"]) == 0
+    assert main(["train", "--resume", str(short), "--threads", "1", "--quiet"]) == 0
     a, b = load_run(whole).snapshot, load_run(short).snapshot
     assert b.iteration == 30
     assert all(torch.equal(x, y) for x, y in zip(a.params, b.params))
@@ -117,32 +117,45 @@ def test_python_dash_m_entry_point_runs():
 
 
 def test_ctrl_c_saves_a_state_that_resumes_exactly(tmp_path):
-    """SIGINT stops between iterations, so resuming reaches the uninterrupted run's weights."""
+    """SIGINT stops between iterations, so resuming reaches the uninterrupted run's weights.
+
+    The interrupted run is set to a million iterations, so it is still training whenever the
+    signal comes, however slow or fast the machine; both runs then end at the same iteration."""
     import signal
     import time
 
-    settings = ["--set", "training.baseline=false", "--set", "training.val_interval=100000"]
-    args = [sys.executable, "-m", "maml_gui", "train", *TINY, *settings, "--set", "training.autosave_interval=50",
-            "--iterations", "4000"]
+    settings = ["--set", "training.baseline=false", "--set", "training.val_interval=100000",
+                "--set", "training.autosave_interval=10"]
     interrupted = tmp_path / "interrupted"
-    process = subprocess.Popen([*args, "--out", str(interrupted)], stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:  # wait until training is under way (autosaves every 50 iterations)
-        info = interrupted / "run.json"
-        if info.exists() and json.loads(info.read_text() or "{}").get("iteration", 0) >= 100:
-            break
-        time.sleep(0.02)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
+    process = subprocess.Popen([sys.executable, "-m", "maml_gui", "train", *TINY, *settings, "--iterations",
+                                "1000000", "--out", str(interrupted)], stderr=subprocess.PIPE, text=True)
+    try:
+        while load_iteration(interrupted) < 20:  # training is under way: it autosaved past iteration 20
+            assert process.poll() is None, process.stderr.read()
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
     assert process.returncode == 130, err
     assert "--resume" in err and "Traceback" not in err
     stopped_at = load_run(interrupted).iteration
-    assert 0 < stopped_at < 4000
-    assert main(["train", "--resume", str(interrupted), "--quiet"]) == 0
-    straight = train(tmp_path, "straight", iterations=4000,
-                     extra=[*settings, "--set", "training.autosave_interval=50"])
+    assert stopped_at >= 20
+    end = stopped_at + 15
+    assert main(["train", "--resume", str(interrupted), "--iterations", str(end), "--threads", "1", "--quiet"]) == 0
+    straight = train(tmp_path, "straight", iterations=end, extra=settings)
     a, b = load_run(straight).snapshot, load_run(interrupted).snapshot
+    assert a.iteration == b.iteration == end
     assert all(torch.equal(x, y) for x, y in zip(a.params, b.params))
+
+
+def load_iteration(run) -> int:
+    """The iteration a (possibly half-written) run directory says it reached; 0 before it exists."""
+    try:
+        return int(json.loads((run / "run.json").read_text()).get("iteration", 0))
+    except (OSError, ValueError):
+        return 0
 
 
 def test_out_directory_with_other_files_is_refused(tmp_path, capsys):

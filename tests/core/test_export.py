@@ -37,7 +37,7 @@ CASES = {
 def _train(training: dict, activation: str, hidden=(16, 16)) -> Trainer:
     config = from_dict({"model": {"hidden": list(hidden), "activation": activation},
                         "training": {"iterations": 20, "val_interval": 10, "val_tasks": 20, **training}})
-    trainer = Trainer(config, device="cpu")
+    trainer = Trainer(config, device="cpu", threads=1)
     list(trainer.run())
     return trainer
 

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from safetensors.torch import save as save_safetensors_bytes
 
+from maml_gui.core import atomic_files
 from maml_gui.core import export as export_module
 from maml_gui.core.checkpoint import (
     CONFIG, RESUME, RUN_INFO, WEIGHTS, RunError, load_resume_state, load_run, resume_trainer, save_trainer,
@@ -50,7 +51,7 @@ def assert_one_line(err: BaseException) -> str:
 def trained_run(tmp_path_factory) -> Path:
     config = from_dict({"model": {"hidden": [8, 8]},
                         "training": {"algorithm": "metasgd", "iterations": 20, "val_interval": 10, "val_tasks": 10}})
-    trainer = Trainer(config, device="cpu")
+    trainer = Trainer(config, device="cpu", threads=1)
     list(trainer.run())
     return save_trainer(tmp_path_factory.mktemp("runs") / "trained", trainer)
 
@@ -69,7 +70,7 @@ def refused_everywhere(run: Path, match: str, *, resume: bool = True) -> None:
     assert_one_line(caught.value)
     if resume:
         with pytest.raises(RunError, match=match) as caught:
-            resume_trainer(run, device="cpu")
+            resume_trainer(run, device="cpu", threads=1)
         assert_one_line(caught.value)
     for fmt in ("torchscript", "safetensors"):
         with pytest.raises(ExportError, match=match) as caught:
@@ -81,7 +82,7 @@ def refused_everywhere(run: Path, match: str, *, resume: bool = True) -> None:
 def test_the_intact_run_loads_resumes_and_exports(run):
     data = load_run(run)
     assert data.snapshot is not None and data.iteration == 20
-    trainer, _ = resume_trainer(run, device="cpu")
+    trainer, _ = resume_trainer(run, device="cpu", threads=1)
     assert trainer.iteration == 20
     assert export_run(run, "torchscript", run.parent / "m.pt").is_file()
 
@@ -214,7 +215,7 @@ def test_a_resume_state_that_would_run_code(run, tmp_path, writer):
     else:
         (run / RESUME).write_bytes(pickle.dumps(payload))
     before = tree_digest(run.parent)
-    for attempt in (lambda: load_resume_state(run), lambda: resume_trainer(run, device="cpu")):
+    for attempt in (lambda: load_resume_state(run), lambda: resume_trainer(run, device="cpu", threads=1)):
         with pytest.raises(RunError, match="cannot be loaded safely") as caught:
             attempt()
         message = assert_one_line(caught.value)
@@ -232,7 +233,7 @@ def test_a_resume_state_of_plain_tensors_that_is_not_ours(run):
         load_resume_state(run)
     (run / RESUME).write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(RunError, match="cannot be loaded safely") as caught:
-        resume_trainer(run, device="cpu")
+        resume_trainer(run, device="cpu", threads=1)
     assert_one_line(caught.value)
     (run / RESUME).unlink()
     with pytest.raises(RunError, match="cannot be resumed"):
@@ -273,7 +274,7 @@ def test_a_write_refused_by_the_system(run, tmp_path, monkeypatch):
     def no_permission(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(export_module.tempfile, "mkstemp", no_permission)
+    monkeypatch.setattr(atomic_files.tempfile, "mkstemp", no_permission)
     before = tree_digest(tmp_path)
     with pytest.raises(ExportError, match="cannot write .*m.pt: Permission denied") as caught:
         export_run(run, "torchscript", tmp_path / "m.pt")

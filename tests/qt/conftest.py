@@ -11,7 +11,7 @@ from maml_gui.core.training import Trainer
 @pytest.fixture(scope="module")
 def snapshot():
     """Weights of a briefly trained sinusoid model (20 iterations), for playground tests."""
-    trainer = Trainer(from_dict({"training": {"iterations": 20, "val_interval": 10}}), device="cpu")
+    trainer = Trainer(from_dict({"training": {"iterations": 20, "val_interval": 10}}), device="cpu", threads=1)
     for _ in trainer.run():
         pass
     return trainer.snapshot()

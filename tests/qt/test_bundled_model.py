@@ -64,7 +64,7 @@ def test_the_bundled_model_is_not_unsaved_work(qtbot, first_start, monkeypatch):
 def test_save_as_writes_the_bundled_weights_with_the_points(qtbot, first_start, tmp_path):
     window = first_start
     window.playground.set_points([(0.0, 1.0)])
-    window.files.ask_directory = lambda title: str(tmp_path / "run")
+    window.files.ask_save_folder = lambda title: str(tmp_path / "run")
     assert window.files.save_run()
     from maml_gui.core.checkpoint import load_run
 

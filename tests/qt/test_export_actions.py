@@ -19,7 +19,7 @@ from maml_gui.core.export import ONNX_MISSING  # noqa: E402
 from maml_gui.core.metrics import COLUMNS  # noqa: E402
 from maml_gui.core.training import Trainer  # noqa: E402
 from maml_gui.qt import export_actions as module  # noqa: E402
-from maml_gui.qt.export_actions import NO_METRICS, NO_MODEL, export_plot_image, install_export_actions  # noqa: E402
+from maml_gui.qt.export_actions import NO_METRICS, NO_MODEL, ExportActions, export_plot_image  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit:DeprecationWarning")
 
@@ -28,13 +28,13 @@ pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit:DeprecationWarning")
 def trained():
     config = from_dict({"model": {"hidden": [8]}, "training": {"algorithm": "anil", "iterations": 12,
                                                               "val_interval": 6, "val_tasks": 5, "log_every": 1}})
-    trainer = Trainer(config, device="cpu")
+    trainer = Trainer(config, device="cpu", threads=1)
     list(trainer.run())
     return trainer
 
 
 class StandInWindow(QMainWindow):
-    """What export_actions needs from the real main window, and a plot to save."""
+    """An export source (what the session gives the real window's exports), a menu and a plot to save."""
 
     def __init__(self, trainer=None, run_dir=None) -> None:
         super().__init__()
@@ -87,7 +87,7 @@ def make_window(qtbot):
     def make(trainer=None, run_dir=None):
         window = StandInWindow(trainer, run_dir)
         qtbot.addWidget(window)
-        install_export_actions(window)
+        window.export_actions = ExportActions(window.export_menu, window, {"Meta-loss": window.loss_plot}, None, window)
         return window
     return make
 

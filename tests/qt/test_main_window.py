@@ -79,7 +79,7 @@ def test_save_as_writes_the_run_with_the_drawn_points(qtbot, window, tmp_path):
     window.window_actions.start.trigger()
     wait_idle(qtbot, window)
     window.playground.set_points([(0.0, 1.0), (1.0, -1.0)])
-    window.files.ask_directory = lambda title: str(tmp_path / "run")
+    window.files.ask_save_folder = lambda title: str(tmp_path / "run")
     window.window_actions.save_run.trigger()  # no folder yet: asks for one
     run = load_run(tmp_path / "run")
     assert run.iteration == 40 and run.points == [(0.0, 1.0), (1.0, -1.0)]
@@ -139,7 +139,7 @@ def test_cancel_keeps_the_window_open(qtbot, window):
 
 
 def test_layout_and_log_scale_are_remembered(qtbot, window):
-    window.resize(700, 500)  # the offscreen screen is 800 wide
+    window.resize(790, 560)  # the offscreen screen is 800 wide; the docks' minimum sizes need ~770 × 500
     window.docks["adaptation"].hide()
     window.window_actions.loss_log_scale.setChecked(False)
     assert not window.loss_plot.log_scale
@@ -148,7 +148,7 @@ def test_layout_and_log_scale_are_remembered(qtbot, window):
     again.settings.set(keys.CONFIRM_DISCARD, False)
     qtbot.addWidget(again)
     try:
-        assert (again.size().width(), again.size().height()) == (700, 500)
+        assert (again.size().width(), again.size().height()) == (790, 560)
         assert again.docks["adaptation"].isHidden() and not again.docks["meta_loss"].isHidden()
         assert not again.loss_plot.log_scale
         assert not again.window_actions.loss_log_scale.isChecked()

@@ -83,3 +83,19 @@ def test_reset_view_brings_back_the_whole_curve(window):
     playground.getPlotItem().getViewBox().setRange(xRange=(2, 3), yRange=(0, 1), padding=0)
     window.plot_menus["Playground"].reset_action.trigger()
     assert sum(playground.getPlotItem().getViewBox().viewRange(), []) == pytest.approx(sum(home, []))
+
+
+def test_the_adaptation_plot_on_a_log_axis_keeps_its_band_drawable(window):
+    import numpy as np
+
+    from maml_gui.core.evaluation import AdaptationCurve
+    from maml_gui.core.metrics import ValidationRecord
+
+    curve = AdaptationCurve(steps=(0, 1, 2), mse=(3.0, 0.5, 0.2), ci95=(0.5, 0.6, 0.1))  # step 1's band reaches below 0
+    plot = window.adaptation_plot
+    plot.show_record(ValidationRecord(10, 3.0, 0.5, curve))
+    assert plot.meta.lower.yData[1] == 0.0
+    window.plot_menus["Adaptation at validation"].log_action.trigger()
+    assert np.all(plot.meta.lower.yData > 0) and plot.meta.lower.yData[1] == 0.5 * 0.01
+    assert list(plot.meta.line.yData) == [3.0, 0.5, 0.2]
+    window.grab()  # drawn on a log axis without an error

@@ -16,10 +16,12 @@ ALGORITHM_NAMES = {
 }
 
 
-def build_learner(spec, training, generator, device) -> MetaLearner:
+def build_learner(spec, training, generator, device, kind: str = "regression", generic: bool = False) -> MetaLearner:
+    """The learner for ``training.algorithm`` on model ``spec`` and task ``kind``; the hand-written
+    fast path where one exists (MLP on regression) unless ``generic``."""
     if training.algorithm == "reptile":
-        return ReptileLearner(spec, training, generator, device)
-    return GradientMetaLearner(spec, training, generator, device)
+        return ReptileLearner(spec, training, generator, device, kind, generic)
+    return GradientMetaLearner(spec, training, generator, device, kind, generic)
 
 
 __all__ = ["MetaLearner", "StepLosses", "PretrainedBaseline", "GradientMetaLearner", "ReptileLearner",

@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 
 from ..adaptation import InnerRates
-from ..models import MLPSpec, init_parameters, to_torch_layout
+from ..model_backends import ModelSpec, backend_for
 from ..tasks import TaskBatch
 
 
@@ -23,6 +23,7 @@ class StepLosses:
 
     before: Tensor
     after: Tensor
+    metric_after: Tensor | None = None  # the task kind's metric after adaptation where it is not the loss (accuracy)
 
 
 class MetaLearner(ABC):
@@ -31,12 +32,14 @@ class MetaLearner(ABC):
     name = ""
     head_only = False
 
-    def __init__(self, spec: MLPSpec, training, generator: torch.Generator, device) -> None:
+    def __init__(self, spec: ModelSpec, training, generator: torch.Generator, device, kind: str = "regression",
+                 generic: bool = False) -> None:
         self.spec = spec
+        self.backend = backend_for(spec, kind, generic=generic)
         self.training = training
         self.inner_lr = float(training.inner_lr)
         self.inner_steps = int(training.inner_steps)
-        self.params = [p.to(device).requires_grad_() for p in init_parameters(spec, generator)]
+        self.params = [p.to(device).requires_grad_() for p in self.backend.initial_parameters(generator)]
 
     def meta_parameters(self) -> list[Tensor]:
         """Everything the outer optimiser updates (weights, then any learned rates)."""
@@ -51,11 +54,11 @@ class MetaLearner(ABC):
 
     def named_tensors(self) -> dict[str, Tensor]:
         """Meta-parameters by name, for checkpoints: weights in PyTorch layout plus learned rates."""
-        named = {f"model.{k}": v for k, v in to_torch_layout(self.spec, [p.detach() for p in self.params]).items()}
+        to_named = self.backend.to_named
+        named = {f"model.{k}": v for k, v in to_named([p.detach() for p in self.params]).items()}
         rates = self.rates()
         if rates.per_parameter is not None:
-            named.update({f"inner_lr.{k}": v.detach() for k, v in
-                          to_torch_layout(self.spec, list(rates.per_parameter)).items()})
+            named.update({f"inner_lr.{k}": v.detach() for k, v in to_named(list(rates.per_parameter)).items()})
         if rates.per_step is not None:
             named["inner_lr.per_step"] = rates.per_step.detach()
         return named

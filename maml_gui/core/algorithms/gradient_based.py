@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import torch
 
-from ..adaptation import InnerRates, inner_loop
-from ..models import task_mse
+from ..adaptation import InnerRates
 from ..tasks import TaskBatch
 from .base import MetaLearner, StepLosses
 
 
 class GradientMetaLearner(MetaLearner):
-    def __init__(self, spec, training, generator, device) -> None:
-        super().__init__(spec, training, generator, device)
+    def __init__(self, spec, training, generator, device, kind: str = "regression", generic: bool = False) -> None:
+        super().__init__(spec, training, generator, device, kind, generic)
         algorithm = training.algorithm
         self.name = algorithm
         self.first_order = algorithm == "fomaml"
@@ -58,16 +57,19 @@ class GradientMetaLearner(MetaLearner):
     def meta_step(self, batch: TaskBatch, iteration: int) -> StepLosses:
         weights = self.step_weights(iteration)
         query_steps = [s + 1 for s, w in enumerate(weights) if w > 0]
-        result = inner_loop(
-            self.spec, self.params, batch.x_support, batch.y_support, self.inner_steps, self.rates(),
+        backend = self.backend
+        result = backend.inner_loop(
+            self.params, batch.x_support, batch.y_support, self.inner_steps, self.rates(),
             first_order=self.uses_first_order(iteration), head_only=self.head_only,
             x_query=batch.x_query, query_steps=query_steps,
         )
-        final = task_mse(result.query_predictions[self.inner_steps], batch.y_query).mean()
+        last = result.query_predictions[self.inner_steps]
+        final = backend.task_loss(last, batch.y_query).mean()
         if len(query_steps) == 1:
             meta_loss = final
         else:
-            meta_loss = sum(weights[s - 1] * task_mse(result.query_predictions[s], batch.y_query).mean()
+            meta_loss = sum(weights[s - 1] * backend.task_loss(result.query_predictions[s], batch.y_query).mean()
                             for s in query_steps)
         meta_loss.backward()
-        return StepLosses(result.support_loss.detach().mean(), final.detach())
+        metric = None if backend.kind.loss_is_metric else backend.task_metric(last.detach(), batch.y_query).mean()
+        return StepLosses(result.support_loss.detach().mean(), final.detach(), metric)

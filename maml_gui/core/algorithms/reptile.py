@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import torch
 
-from ..adaptation import inner_loop
-from ..models import task_mse
 from ..tasks import TaskBatch
 from .base import MetaLearner, StepLosses
 
@@ -17,10 +15,13 @@ class ReptileLearner(MetaLearner):
         """The meta-gradient is ``theta - mean_tasks(phi_task)``; the outer optimiser applies it
         (plain SGD with meta_lr = epsilon is the paper's update)."""
         with torch.no_grad():
-            result = inner_loop(self.spec, self.params, batch.x_support, batch.y_support, self.inner_steps,
-                                self.rates(), first_order=True, x_query=batch.x_query,
-                                query_steps=[self.inner_steps])
+            backend = self.backend
+            result = backend.inner_loop(self.params, batch.x_support, batch.y_support, self.inner_steps,
+                                        self.rates(), first_order=True, x_query=batch.x_query,
+                                        query_steps=[self.inner_steps])
             for p, adapted in zip(self.params, result.params):
                 p.grad = p - adapted.mean(0).reshape(p.shape)
-            after = task_mse(result.query_predictions[self.inner_steps], batch.y_query).mean()
-        return StepLosses(result.support_loss.mean(), after)
+            last = result.query_predictions[self.inner_steps]
+            after = backend.task_loss(last, batch.y_query).mean()
+            metric = None if backend.kind.loss_is_metric else backend.task_metric(last, batch.y_query).mean()
+        return StepLosses(result.support_loss.mean(), after, metric)

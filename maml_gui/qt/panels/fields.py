@@ -76,7 +76,7 @@ def choice_field(choices, name: str, parent: QWidget | None = None, tooltip: str
     box = QComboBox(parent)
     box.setObjectName(name)
     box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    box.setMinimumContentsLength(12)  # long labels elide instead of widening the form
+    box.setMinimumContentsLength(8)  # the form fits a narrow dock; the open list shows whole labels
     for choice in choices:
         box.addItem(str(choice), choice)
     box.setToolTip(tooltip)

@@ -18,6 +18,30 @@ def format_bound(value: float) -> str:
     return repr(float(value))
 
 
+def display_bound(value: float) -> str:
+    """What a cell shows: six significant digits (``3.14159``), so narrow cells are not cut."""
+    return f"{float(value):.6g}"
+
+
+EXACT = Qt.ItemDataRole.UserRole  # a cell's exact bound, while its text is still the rounded one
+
+
+def bound_item(value: float) -> QTableWidgetItem:
+    item = QTableWidgetItem(display_bound(value))
+    item.setData(EXACT, float(value))
+    item.setToolTip(format_bound(value))
+    return item
+
+
+def read_bound(item: QTableWidgetItem) -> float:
+    """The cell's number: its exact bound while the user has not retyped the rounded text."""
+    text = item.text().strip()
+    exact = item.data(EXACT)
+    if exact is not None and text == display_bound(exact):
+        return float(exact)
+    return float(text)
+
+
 class ParameterRangeTable(QWidget):
     """Edits ``{name: (low, high)}``; ``ranges_edited`` fires after each committed cell edit."""
 
@@ -28,7 +52,9 @@ class ParameterRangeTable(QWidget):
         self.table = QTableWidget(0, 3, self)
         self.table.setObjectName("parameter_ranges")
         self.table.setHorizontalHeaderLabels(["parameter", "low", "high"])
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)  # names are never cut
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSizeAdjustPolicy(QAbstractItemView.SizeAdjustPolicy.AdjustToContents)
@@ -81,8 +107,8 @@ class ParameterRangeTable(QWidget):
         name_item = QTableWidgetItem(name)
         self._set_name_flags(name_item)
         self.table.setItem(row, 0, name_item)
-        self.table.setItem(row, 1, QTableWidgetItem(format_bound(low)))
-        self.table.setItem(row, 2, QTableWidgetItem(format_bound(high)))
+        self.table.setItem(row, 1, bound_item(low))
+        self.table.setItem(row, 2, bound_item(high))
 
     def ranges(self) -> Ranges:
         """The table's ranges; rows that do not parse are left out and described in ``error``."""
@@ -95,7 +121,7 @@ class ParameterRangeTable(QWidget):
                 problems.append(f"row {row + 1} has no parameter name")
                 continue
             try:
-                low, high = (float(cell.text()) for cell in cells[1:])
+                low, high = (read_bound(cell) for cell in cells[1:])
             except (AttributeError, ValueError):
                 problems.append(f"{name}: low and high must be numbers")
                 continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from maml_gui.core.config import FAMILIES, TaskConfig
@@ -15,8 +15,11 @@ from maml_gui.qt.panels.fields import choice_field, float_field, int_field, numb
 from maml_gui.qt.panels.range_table import ParameterRangeTable
 from maml_gui.qt.panels.task_preview import TaskPreviewPlot
 
-FAMILY_LABELS = {name: f"{name}: {cls.description}" for name, cls in FAMILY_CLASSES.items()}
-FAMILY_LABELS.update(formula="formula: your own expression", mixture="mixture of families (edit as TOML)")
+# the combo shows the short name (never cut in a narrow form), the caption under it what it means
+FAMILY_DESCRIPTIONS = {name: cls.description for name, cls in FAMILY_CLASSES.items()}
+FAMILY_DESCRIPTIONS.update(formula="your own expression of x", mixture="a mixture of families (edit as TOML)")
+CAPTION_STYLE = "color: palette(placeholder-text);"
+X_BOX_MIN_WIDTH = 62
 DEFAULT_MIXTURE = [{"family": "sinusoid", "weight": 0.5}, {"family": "linear", "weight": 0.5}]
 DEFAULT_FORMULA_RANGES = {"a": (0.5, 3.0), "b": (0.5, 1.5), "c": (0.0, math.pi)}
 
@@ -31,7 +34,11 @@ class TaskSection(QGroupBox):
         super().__init__("Task distribution", parent)
         self.family = choice_field(FAMILIES, "family", self, "the distribution tasks are drawn from")
         for index, name in enumerate(FAMILIES):
-            self.family.setItemText(index, FAMILY_LABELS.get(name, name))
+            self.family.setItemData(index, FAMILY_DESCRIPTIONS.get(name, ""), Qt.ItemDataRole.ToolTipRole)
+        self.family_caption = QLabel(self)
+        self.family_caption.setObjectName("family_caption")
+        self.family_caption.setWordWrap(True)
+        self.family_caption.setStyleSheet(CAPTION_STYLE)
         self.expression = QLineEdit(self)
         self.expression.setObjectName("expression")
         self.expression.setToolTip(describe_allowed())
@@ -45,16 +52,21 @@ class TaskSection(QGroupBox):
         self.noise = float_field(TaskConfig, "noise_std", self, "Gaussian noise added to every y", decimals=4, step=0.05)
         self.shots = int_field(TaskConfig, "shots", self)
         self.queries = int_field(TaskConfig, "queries", self, "query points per task, scored after adaptation")
+        for box in (self.x_low, self.x_high):
+            box.setMinimumWidth(X_BOX_MIN_WIDTH)  # their ±1e6 range would widen the form past a narrow dock
         x_row = QHBoxLayout()
         x_row.addWidget(self.x_low)
         x_row.addWidget(QLabel("to", self))
         x_row.addWidget(self.x_high)
         self.form = QFormLayout(self)
         self.form.addRow("Family", self.family)
+        self.form.addRow("", self.family_caption)
         self.form.addRow("Expression", self.expression)
         self.form.addRow("Degree", self.degree)
         self.form.addRow("Components", self.components)
-        self.form.addRow("Parameters", self.ranges)
+        self.ranges_label = QLabel("Parameters (ranges drawn from)", self)
+        self.form.addRow(self.ranges_label)
+        self.form.addRow(self.ranges)  # the whole width: bounds are not cut in a narrow form
         self.form.addRow("Inputs x", x_row)
         self.form.addRow("Noise std", self.noise)
         self.form.addRow("Support points K", self.shots)
@@ -141,10 +153,12 @@ class TaskSection(QGroupBox):
         return {k: tuple(params.get(k, v)) for k, v in defaults.items()}
 
     def _show_family_fields(self, family: str) -> None:
+        self.family_caption.setText(FAMILY_DESCRIPTIONS.get(family, ""))
         self.form.setRowVisible(self.expression, family == "formula")
         self.form.setRowVisible(self.degree, family == "polynomial")
         self.form.setRowVisible(self.components, family == "mixture")
         self.form.setRowVisible(self.ranges, family != "mixture")
+        self.form.setRowVisible(self.ranges_label, family != "mixture")
         self.ranges.set_names_editable(family == "formula")
         parts = [f"{c['family']} (weight {c.get('weight', 1.0):g})" for c in self._components]
         self.components.setText(", ".join(parts) + " — change them in Edit as TOML" if parts else "none")

@@ -77,11 +77,14 @@ class TrainingSection(QWidget):
         self.first_order_iterations = int_field(TrainingConfig, "first_order_iterations", training_box,
                                                 "MAML++ derivative-order annealing: first-order meta-gradients "
                                                 "for this many iterations, then second order (0: off)")
-        self.learn_inner_lr = QCheckBox("learn per-step inner rates (MAML++ LSLR)", training_box)
+        self.learn_inner_lr = QCheckBox("learned per-step rates (LSLR)", training_box)
+        self.learn_inner_lr.setToolTip("MAML++: learn one inner learning rate per layer and inner step")
         self.learn_inner_lr.setObjectName("learn_inner_lr")
-        self.multi_step_loss = QCheckBox("multi-step loss (MAML++ MSL)", training_box)
+        self.multi_step_loss = QCheckBox("multi-step loss (MSL)", training_box)
+        self.multi_step_loss.setToolTip("MAML++: the meta-loss weighs the query loss after every inner step")
         self.multi_step_loss.setObjectName("multi_step_loss")
-        self.baseline = QCheckBox("also train the pretrained baseline", training_box)
+        self.baseline = QCheckBox("train the pretrained baseline", training_box)
+        self.baseline.setToolTip("also train a network on all tasks at once, to compare with the meta-learned one")
         self.baseline.setObjectName("baseline")
         self.seed = int_field(TrainingConfig, "seed", training_box, "same seed and device give the same curves")
         self.device = choice_field(DEVICE_CHOICES, "device", training_box, "where training runs; auto picks CUDA, "

@@ -34,13 +34,14 @@ def format_loss(value: float) -> str:
 
 
 class TrainingStatusPanel(QWidget):
-    """Buttons for the window's training actions and the numbers of the latest report."""
+    """The numbers of the latest report (and buttons for ``actions``, if given: the window
+    keeps its training buttons in the toolbar alone)."""
 
-    def __init__(self, actions: list[QAction], parent: QWidget | None = None) -> None:
+    def __init__(self, actions: list[QAction] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("training_status")
         buttons = QHBoxLayout()
-        for action in actions:
+        for action in actions or ():
             button = QToolButton(self)
             button.setDefaultAction(action)
             buttons.addWidget(button)
@@ -55,9 +56,13 @@ class TrainingStatusPanel(QWidget):
         form.addRow("Elapsed / left", self.time)
         form.addRow("Train MSE", self.losses)
         form.addRow("Validation MSE", self.validation)
+        self.losses.setToolTip("query MSE of the latest meta-batch, before → after the inner steps")
+        self.validation.setToolTip("query MSE on the validation tasks, before → after the inner steps, "
+                                   "at the latest validation's iteration")
         form.addRow("Device", self.device)
         layout = QVBoxLayout(self)
-        layout.addLayout(buttons)
+        if actions:
+            layout.addLayout(buttons)
         layout.addWidget(self.progress_bar)
         layout.addLayout(form)
         layout.addStretch(1)
@@ -96,5 +101,5 @@ class TrainingStatusPanel(QWidget):
         if progress.validation is not None:
             v = progress.validation
             show_text(self.validation, f"{format_loss(v.loss_before)} → {format_loss(v.loss_after)} "
-                                       f"(iteration {v.iteration})")
+                                       f"at {v.iteration:,}")
         show_text(self.device, progress.device)

@@ -51,6 +51,10 @@ class ClassificationTaskBatch:
     y_query: Tensor
     ways: int
     family: "ClassificationFamily" = field(repr=False)
+    # Optional: ``[B, N]`` int64, the index of each way's class in the split's class pool (way n of
+    # task b is class ``classes[b, n]``), for baselines trained with one head over all classes.
+    # Families with an unlimited pool may give any stable non-negative id. None: not provided.
+    classes: Tensor | None = None
 
     @property
     def size(self) -> int:
@@ -58,7 +62,8 @@ class ClassificationTaskBatch:
 
     def to(self, device) -> "ClassificationTaskBatch":
         return ClassificationTaskBatch(self.x_support.to(device), self.y_support.to(device),
-                                       self.x_query.to(device), self.y_query.to(device), self.ways, self.family)
+                                       self.x_query.to(device), self.y_query.to(device), self.ways, self.family,
+                                       self.classes.to(device) if self.classes is not None else None)
 
 
 class ClassificationFamily(ABC):

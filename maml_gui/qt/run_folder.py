@@ -1,0 +1,80 @@
+"""The run directory the current model belongs to, and what of it is on disk.
+
+:class:`RunFolder` remembers the folder (the autosave target), the iteration saved there, and
+for an opened run its curves and resume state until training takes over. It reads and writes
+through :mod:`maml_gui.core.checkpoint` and raises :class:`~maml_gui.core.checkpoint.RunError`
+or ``OSError``; the :class:`~maml_gui.qt.session.ExperimentSession` turns those into messages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from maml_gui.core.checkpoint import (METRICS, RESUME, VALIDATION, WEIGHTS, RunData, is_run, load_resume_state, save_run,
+                                      save_trainer)
+from maml_gui.core.config import ExperimentConfig
+from maml_gui.core.metrics import MetricsHistory
+from maml_gui.core.snapshot import ModelSnapshot
+from maml_gui.core.training import Trainer
+
+Points = list[tuple[float, float]]
+
+
+def save_target_problem(target: Path) -> str | None:
+    """Why ``target`` cannot take a run (a folder holding other files), or None."""
+    if target.exists() and not target.is_dir():
+        return f"{target} is a file; choose a folder"
+    if target.is_dir() and not is_run(target) and any(target.iterdir()):
+        return f"{target} holds other files; choose an empty folder or an earlier run"
+    return None
+
+
+def is_other_run(target: Path, current: Path | None) -> bool:
+    """``target`` holds a run that is not ``current``: saving there replaces it."""
+    if not is_run(target):
+        return False
+    return current is None or target.resolve() != current.resolve()
+
+
+class RunFolder:
+    def __init__(self) -> None:
+        self.path: Path | None = None  # where the model is saved and autosaved
+        self.saved_iteration = 0
+        self.opened_history: MetricsHistory | None = None  # of an opened run, until training takes over
+        self.resumable: Path | None = None  # an opened run with a resume state
+
+    def forget(self) -> None:
+        """No folder: the model (if any) is new and saved nowhere."""
+        self.path = None
+        self.saved_iteration = 0
+        self.opened_history = self.resumable = None
+
+    def detach(self) -> None:
+        """Training takes over from the opened files (they stay on disk, untouched)."""
+        self.opened_history = self.resumable = None
+
+    def adopt(self, run: RunData) -> None:
+        """The model now is ``run``'s (read with :func:`~maml_gui.core.checkpoint.load_run`)."""
+        self.path = run.path
+        self.saved_iteration = run.iteration
+        self.opened_history = run.history
+        self.resumable = run.path if (run.path / RESUME).is_file() else None
+
+    def write(self, target: Path, trainer: Trainer | None, config: ExperimentConfig,
+              snapshot: ModelSnapshot | None, points: Points) -> None:
+        """Write the model (the trainer's, else the opened one with its resume state) into ``target``."""
+        if trainer is not None:
+            save_trainer(target, trainer, points)
+            self.saved_iteration = trainer.iteration
+        else:
+            resume = load_resume_state(self.resumable) if self.resumable is not None else None
+            save_run(target, config, snapshot, self.opened_history, resume, points)
+            # what this save has not got must not stay behind from an earlier run in the folder
+            stale = {METRICS: self.opened_history is None, VALIDATION: self.opened_history is None,
+                     WEIGHTS: snapshot is None, RESUME: resume is None}
+            for name in (name for name, gone in stale.items() if gone):
+                (target / name).unlink(missing_ok=True)
+            if resume is not None:
+                self.resumable = target
+            self.saved_iteration = snapshot.iteration if snapshot is not None else 0
+        self.path = target
