@@ -11,7 +11,9 @@ import math
 import sys
 from pathlib import Path
 
-COMMANDS = ("gui", "train", "evaluate", "export", "presets")
+from .core.choices import DEVICE_CHOICES
+
+COMMANDS = ("gui", "train", "evaluate", "export", "presets", "sweep")
 MAX_EVALUATION_POINTS = 50_000_000  # about 200 MB per float32 tensor of the task batch
 
 
@@ -35,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="override a config value, e.g. training.inner_lr=0.02 (repeatable)")
     train.add_argument("--iterations", type=int, help="total iterations to reach")
     train.add_argument("--seed", type=int)
-    train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
+    train.add_argument("--device", choices=DEVICE_CHOICES)
     train.add_argument("--threads", type=_positive_int, help="torch threads (default: all cores)")
     train.add_argument("--out", help="run directory to write")
     train.add_argument("--resume", metavar="DIR", help="continue the run in DIR (written back to DIR unless --out)")
@@ -44,13 +46,14 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("evaluate", help="few-shot evaluation of a run (Finn et al. protocol)")
     evaluate.add_argument("run", help="run directory")
     evaluate.add_argument("--tasks", type=int, help="test tasks (default: the config's, 600)")
-    evaluate.add_argument("--shots", type=int, help="support points K (default: the config's)")
-    evaluate.add_argument("--queries", type=int, help="query points per task")
+    evaluate.add_argument("--shots", type=int, help="support points K (classification: per class; default: the "
+                          "config's)")
+    evaluate.add_argument("--queries", type=int, help="query points per task (classification: per class)")
     evaluate.add_argument("--steps", default=None, help="inner steps to report, e.g. 0,1,5,10")
     evaluate.add_argument("--lr", type=float, help="inner step size (default: learned rates or the config's)")
     evaluate.add_argument("--baseline", action="store_true", help="also evaluate the pretrained baseline")
     evaluate.add_argument("--seed", type=int, help="seed of the test tasks")
-    evaluate.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu")
+    evaluate.add_argument("--device", choices=DEVICE_CHOICES, default="cpu")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
 
     export = sub.add_parser("export", help="export a run's model (TorchScript, ONNX, safetensors)")
@@ -60,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
 
     presets = sub.add_parser("presets", help="list the shipped presets")
     presets.add_argument("--show", metavar="NAME", help="print a preset's TOML")
+    from .cli_sweep import add_parser as add_sweep_parser
+
+    add_sweep_parser(sub)
     return parser
 
 
@@ -89,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["gui", *argv]
     args = _parser().parse_args(argv)
     try:
-        return {"gui": _gui, "train": _train, "evaluate": _evaluate, "export": _export, "presets": _presets}[
+        return {"gui": _gui, "train": _train, "evaluate": _evaluate, "export": _export, "presets": _presets,
+                "sweep": _sweep}[
             args.command](args)
     except UsageError as err:
         print(f"maml-gui: error: {err}", file=sys.stderr)
@@ -105,6 +112,13 @@ def _user_errors():
 
 
 def _gui(args) -> int:
+    if args.run is not None:  # a bad run is one line here, before any window or thread exists
+        from .core.checkpoint import load_run
+
+        try:
+            load_run(args.run)
+        except _user_errors() as err:
+            raise UsageError(str(err)) from None
     try:
         from .qt.app import run_app
     except ImportError as err:
@@ -153,6 +167,12 @@ def _train(args) -> int:
     return run_training(trainer, out, target, args.quiet)
 
 
+def _sweep(args) -> int:
+    from .cli_sweep import run_sweep_command
+
+    return run_sweep_command(args, UsageError, _user_errors())
+
+
 def _parse_steps(text: str | None, default_max: int) -> list[int]:
     if text is None:
         return sorted({0, 1, 5, 10, default_max} & set(range(default_max + 1))) or [0]
@@ -171,7 +191,7 @@ def _evaluate(args) -> int:
     from .core.checkpoint import load_run
     from .core.device import resolve_device
     from .core.evaluation import evaluate
-    from .core.tasks import build_family
+    from .core.experiment_setup import task_sampler
 
     for name, most in (("tasks", 1_000_000), ("shots", 1000), ("queries", 100_000)):
         value = getattr(args, name)
@@ -187,15 +207,21 @@ def _evaluate(args) -> int:
     if run.snapshot is None:
         raise UsageError(f"{args.run} has no trained weights yet")
     c = run.config.evaluation
+    classification = run.config.task.kind == "classification"
     steps = _parse_steps(args.steps, c.inner_steps)
     tasks, shots = args.tasks or c.tasks, args.shots or c.shots or run.config.task.shots
-    queries = args.queries or c.queries
-    if tasks * (shots + queries) > MAX_EVALUATION_POINTS:
+    queries = args.queries or (run.config.task.queries if classification else c.queries)
+    ways = run.config.task.ways if classification else 1
+    if tasks * (shots + queries) * ways > MAX_EVALUATION_POINTS:
         raise UsageError(f"{tasks:,} tasks x {shots + queries:,} points is too much at once "
                          f"(at most {MAX_EVALUATION_POINTS:,} points); lower --tasks or --queries")
     try:
+        family = task_sampler(run.config).family
+    except _user_errors() as err:
+        raise UsageError(str(err)) from None
+    try:
         result = evaluate(
-            run.snapshot, build_family(run.config.task), tasks=tasks, shots=shots, queries=queries, steps=steps,
+            run.snapshot, family, tasks=tasks, shots=shots, queries=queries, steps=steps,
             seed=c.seed if args.seed is None else args.seed, device=device, baseline=args.baseline, lr=args.lr,
         )
     except ValueError as err:
@@ -207,21 +233,28 @@ def _evaluate(args) -> int:
                   if isinstance(vs, list) else vs for k, vs in result.to_dict().items()}
         print(json.dumps(finite, allow_nan=False))
         return 0
-    print(f"{result.tasks} tasks, {result.shots}-shot, query MSE (95% CI) after inner steps; run at iteration "
-          f"{run.snapshot.iteration}")
-    header = f"{'steps':>6}  {'meta-learned':>18}"
-    header += f"  {'pretrained baseline':>20}" if result.baseline_mse else ""
-    print(header)
-    for i, step in enumerate(result.steps):
-        line = f"{step:>6}  {result.mse[i]:>9.3f} ± {result.ci95[i]:<6.3f}"
-        if result.baseline_mse:
-            line += f"  {result.baseline_mse[i]:>11.3f} ± {result.baseline_ci95[i]:<6.3f}"
-        print(line)
+    _print_evaluation(result, run.snapshot.iteration)
     for step, count in zip(result.steps, result.diverged or []):
         if count:
             print(f"note: at step {step}, {count} of {result.tasks} tasks diverged (their inner loop overflowed; "
                   "a smaller --lr avoids it), so the mean is not finite")
     return 0
+
+
+def _print_evaluation(result, iteration: int) -> None:
+    if result.metric == "accuracy":
+        what, scale, form = f"{result.ways}-way {result.shots}-shot, query accuracy % (95% CI)", 100.0, ".1f"
+    else:
+        what, scale, form = f"{result.shots}-shot, query MSE (95% CI)", 1.0, ".3f"
+    print(f"{result.tasks} tasks, {what} after inner steps; run at iteration {iteration}")
+    header = f"{'steps':>6}  {'meta-learned':>18}"
+    header += f"  {'pretrained baseline':>20}" if result.baseline_values else ""
+    print(header)
+    for i, step in enumerate(result.steps):
+        line = f"{step:>6}  {scale * result.values[i]:>9{form}} ± {scale * result.ci95[i]:<6{form}}"
+        if result.baseline_values:
+            line += f"  {scale * result.baseline_values[i]:>11{form}} ± {scale * result.baseline_ci95[i]:<6{form}}"
+        print(line)
 
 
 def _export(args) -> int:

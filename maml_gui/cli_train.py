@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from .core import checkpoint
+from .core.background_save import BackgroundRunWriter
 from .core.training import Trainer, TrainingControl, TrainingError
 
 RUN_FILES = (checkpoint.CONFIG, checkpoint.METRICS, checkpoint.VALIDATION, checkpoint.WEIGHTS, checkpoint.RESUME,
@@ -49,12 +50,14 @@ def load_trainer(args, load_config) -> tuple[Trainer, Path, int]:
         out = Path(args.out or args.resume)
         check_output_dir(out, Path(args.resume))
         trainer, _ = checkpoint.resume_trainer(args.resume, device=args.device, threads=args.threads)
-        target = args.iterations or trainer.config.training.iterations
-        if target > trainer.config.training.iterations:
-            if trainer.config.training.meta_lr_schedule != "constant":
-                print(f"note: the {trainer.config.training.meta_lr_schedule} meta-lr schedule now spans {target} "
-                      f"iterations instead of {trainer.config.training.iterations}", file=sys.stderr)
-            trainer.config = trainer.config.with_overrides([f"training.iterations={target}"])
+        configured = trainer.config.training.iterations
+        target = args.iterations or configured
+        if target > trainer.iteration:
+            trainer.extend_to(target)
+            schedule = trainer.config.training.meta_lr_schedule
+            if trainer.config.training.iterations != configured and schedule != "constant":
+                print(f"note: the {schedule} meta-lr schedule now spans {target} iterations instead of {configured}",
+                      file=sys.stderr)
         return trainer, out, target
     if not args.out:
         raise TrainUsageError("--out DIR is required (the run directory to write)")
@@ -76,21 +79,25 @@ def run_training(trainer: Trainer, out: Path, target: int, quiet: bool) -> int:
         control.request_stop()
         signal.signal(signal.SIGINT, previous)  # a second Ctrl-C ends the process at once
 
-    save = lambda t: checkpoint.save_trainer(out, t)  # noqa: E731
+    writer = BackgroundRunWriter(out)  # autosaves are written while training goes on
+    save = writer.save_now
     bar = _progress_bar(trainer, target, quiet)
     postfix: dict[str, str] = {}
     progress = None
     signal.signal(signal.SIGINT, on_interrupt)
     try:
         save(trainer)
-        for progress in trainer.run(iterations=target, control=control, checkpoint=save, report_interval_s=0.2):
+        for progress in trainer.run(iterations=target, control=control, checkpoint=writer, report_interval_s=0.2):
             if bar is not None:
                 if len(progress.loss_after):
                     postfix["loss"] = f"{progress.loss_after.mean():.3f}"
+                if progress.accuracy_after is not None and len(progress.accuracy_after):
+                    postfix["acc"] = f"{progress.accuracy_after.mean():.3f}"
                 if progress.validation is not None:
                     postfix["val"] = f"{progress.validation.loss_after:.3f}"
                 bar.set_postfix(postfix, refresh=False)
                 bar.update(progress.iteration - bar.n)
+        writer.wait()  # the last autosave is on disk (or its error raised here)
         if progress is not None and progress.stopped:
             save(trainer)
             _close(bar)
@@ -99,7 +106,7 @@ def run_training(trainer: Trainer, out: Path, target: int, quiet: bool) -> int:
             return 130
     except TrainingError as err:
         _close(bar)
-        _save_quietly(save, trainer)
+        _save_quietly(writer, trainer)
         print(f"maml-gui: training stopped: {err}", file=sys.stderr)
         return 1
     except OSError as err:
@@ -108,18 +115,33 @@ def run_training(trainer: Trainer, out: Path, target: int, quiet: bool) -> int:
         return 1
     finally:
         signal.signal(signal.SIGINT, previous)
+        _finish_quietly(writer)
     _close(bar)
     last = trainer.history.validations[-1] if trainer.history.validations else None
     summary = f"trained {trainer.iteration} iterations in {trainer.elapsed_s:.1f} s on {progress.device}"
-    if last is not None:
+    if last is not None and last.curve.metric == "accuracy":
+        steps = trainer.config.training.inner_steps
+        summary += (f"; validation accuracy {100 * last.curve.values[0]:.1f}% -> "
+                    f"{100 * last.curve.values[steps]:.1f}% after {steps} step(s)")
+    elif last is not None:
         summary += f"; validation MSE {last.loss_before:.3f} -> {last.loss_after:.3f} after adaptation"
     print(f"{summary}\nrun saved in {out}", file=sys.stderr)
     return 0
 
 
-def _save_quietly(save, trainer) -> None:
+def _finish_quietly(writer: BackgroundRunWriter) -> None:
+    """Let a save in flight finish (its error was or will be reported elsewhere)."""
     try:
-        save(trainer)
+        writer.wait()
+    except OSError:
+        pass
+
+
+def _save_quietly(writer: BackgroundRunWriter, trainer) -> None:
+    """Save the last good state after a failure, over any autosave still in flight."""
+    _finish_quietly(writer)
+    try:
+        writer.save_now(trainer)
     except OSError as err:
         print(f"maml-gui: could not save the last good state: {err.strerror or err}", file=sys.stderr)
 

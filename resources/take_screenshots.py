@@ -4,8 +4,10 @@
     DISPLAY=:99 QT_QPA_PLATFORM=xcb python resources/take_screenshots.py [--out assets]
 
 Writes ``window-training.png`` (the main window while the ``finn2017-sinusoid`` preset trains,
-curves visible) and ``playground.png`` (the playground after some ten thousand iterations, with
-five support points clicked on a sampled task's curve and the model adapted to them). Settings go to a
+curves visible), ``playground.png`` (the playground after some ten thousand iterations, with
+five support points clicked on a sampled task's curve and the model adapted to them) and
+``window-1024x640.png``, ``window-1440x920.png`` (the trained window at a small and a common size,
+after View > Reset Layout). Settings go to a
 temporary folder, so the user's are left alone.
 """
 
@@ -17,6 +19,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+
+WINDOW_SIZES = ((1024, 640), (1440, 920))
 
 
 def wait(app, seconds: float, until=None) -> None:
@@ -47,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="assets", help="folder for the PNGs")
     parser.add_argument("--train-seconds", type=float, default=25.0, help="training before the window shot")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads for training (0: the config's)")
     args = parser.parse_args(argv)
     if "DISPLAY" not in os.environ:
         parser.error("needs an X display (e.g. Xvfb :99, then DISPLAY=:99)")
@@ -72,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(1440, 900)
     window.show()
     window.load_preset("finn2017-sinusoid")
+    if args.threads:  # a shared machine: training takes one core unless told otherwise
+        config = window.session.config
+        window.session.set_config(config.model_copy(
+            update={"training": config.training.model_copy(update={"threads": args.threads})}))
     wait(app, 1.0)
 
     # 1. the window while training, with a sampled task in the playground
@@ -91,14 +101,22 @@ def main(argv: list[str] | None = None) -> int:
     window.playground.controls.set_baseline_mode(BASELINE_PRETRAINED)
     wait(app, 0.5)
     task = window.playground.true_task
-    for x in (-2.6, -1.0, 0.6, 2.2, 3.8):  # right of the legend
+    for x in (-2.6, -1.0, 0.6, 2.2, 3.8):
         y = float(task.true_function(torch.tensor([x]))[0, 0, 0])
         click_at(window.playground.plot, x, y)
         wait(app, 0.2)
     wait(app, 2.0)
     window.playground.grab().save(str(out / "playground.png"))
-    print(f"wrote {out / 'window-training.png'} and {out / 'playground.png'} "
-          f"(model at iteration {window.session.iteration})")
+
+    # 3. the whole window at a small and a common size, as Reset Layout arranges it
+    for width, height in WINDOW_SIZES:
+        window.resize(width, height)
+        wait(app, 0.5)
+        window.reset_layout()
+        wait(app, 1.0)
+        window.grab().save(str(out / f"window-{width}x{height}.png"))
+    print(f"wrote {out / 'window-training.png'}, {out / 'playground.png'} and the window at "
+          f"{', '.join(f'{w}x{h}' for w, h in WINDOW_SIZES)} (model at iteration {window.session.iteration})")
     window.close()
     return 0
 

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,32 +28,43 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
 from .. import __version__
+from . import weights_validation as weights_check
 from .adaptation import InnerRates
-from .atomic_files import NEW_FILE_MODE, atomic_write  # noqa: F401 - re-exported for callers
+from .atomic_files import NEW_FILE_MODE, atomic_write, remove_stale_temp_files
 from .config import ConfigError, ExperimentConfig, from_toml
 from .metrics import MetricsHistory
-from .models import MLPSpec, from_torch_layout, to_torch_layout
+from .model_backends import backend_for
+from .model_metadata import architecture_metadata, spec_from_metadata
+from .resume_validation import check_resume_fits, load_resume_file
+from .run_validation import (PARSE_ERRORS, RunError, check_run_info, parse_history, parse_json, parse_points,
+                             present, read_bytes, read_text)
 from .snapshot import ModelSnapshot
 
 RUN_FORMAT = 1
 CONFIG, METRICS, VALIDATION, WEIGHTS, RESUME, POINTS, RUN_INFO = (
     "config.toml", "metrics.csv", "validation.jsonl", "model.safetensors", "resume.pt", "points.json", "run.json")
+WRITE_TEST = ".write-test"  # written and removed by ``train`` to check that --out is writable
+RUN_FILES = (CONFIG, METRICS, VALIDATION, WEIGHTS, RESUME, POINTS, RUN_INFO)
+# Size limits, checked before reading (weights and resume state: by the config's model size).
+TEXT_LIMITS = {CONFIG: 1 << 20, RUN_INFO: 1 << 16, POINTS: 16 << 20, METRICS: 256 << 20, VALIDATION: 256 << 20}
+RESUME_SLACK_BYTES = 16 << 20
 
-
-class RunError(ValueError):
-    """A directory that is not a readable run; ``str()`` is one line for the user."""
+__all__ = ["NEW_FILE_MODE", "RunError", "RunData", "atomic_write", "is_run", "load_resume_state", "load_run",
+           "remove_leftover_temp_files", "resume_trainer", "save_run", "save_trainer", "snapshot_from_bytes",
+           "snapshot_metadata", "snapshot_tensors", "snapshot_to_bytes"]
 
 
 # -- weights --------------------------------------------------------------------------------
 def snapshot_tensors(snapshot: ModelSnapshot) -> dict[str, torch.Tensor]:
     """Named tensors of a snapshot: ``model.*`` (PyTorch layout), ``inner_lr.*``, ``baseline.*``."""
-    tensors = {f"model.{k}": v for k, v in to_torch_layout(snapshot.spec, snapshot.params).items()}
+    to_named = snapshot.backend().to_named
+    tensors = {f"model.{k}": v for k, v in to_named(snapshot.params).items()}
     if snapshot.rates.per_parameter is not None:
-        tensors.update({f"inner_lr.{k}": v for k, v in to_torch_layout(snapshot.spec, snapshot.rates.per_parameter).items()})
+        tensors.update({f"inner_lr.{k}": v for k, v in to_named(snapshot.rates.per_parameter).items()})
     if snapshot.rates.per_step is not None:
         tensors["inner_lr.per_step"] = snapshot.rates.per_step.contiguous()
     if snapshot.baseline_params is not None:
-        tensors.update({f"baseline.{k}": v for k, v in to_torch_layout(snapshot.spec, snapshot.baseline_params).items()})
+        tensors.update({f"baseline.{k}": v for k, v in to_named(snapshot.baseline_params).items()})
     return tensors
 
 
@@ -64,10 +73,10 @@ def snapshot_metadata(snapshot: ModelSnapshot) -> dict[str, str]:
     return {
         "format": "maml-gui-model", "format_version": str(RUN_FORMAT), "app_version": __version__,
         "algorithm": snapshot.algorithm, "iteration": str(snapshot.iteration),
-        "hidden": json.dumps(list(snapshot.spec.hidden)), "activation": snapshot.spec.activation,
-        "inputs": str(snapshot.spec.inputs), "outputs": str(snapshot.spec.outputs),
+        **architecture_metadata(snapshot.spec, snapshot.task_kind),
         "inner_lr": repr(snapshot.rates.base), "head_only": json.dumps(snapshot.head_only),
         "baseline_lr": repr(snapshot.baseline_lr), "train_inner_steps": str(snapshot.train_inner_steps),
+        "baseline_head_only": json.dumps(snapshot.baseline_head_only),
     }
 
 
@@ -76,37 +85,52 @@ def snapshot_to_bytes(snapshot: ModelSnapshot) -> bytes:
 
 
 def snapshot_from_bytes(data: bytes, source: str = WEIGHTS) -> ModelSnapshot:
-    """Parse safetensors bytes written by :func:`snapshot_to_bytes`; raises RunError when broken."""
+    """Parse safetensors bytes written by :func:`snapshot_to_bytes`; raises RunError when broken.
+
+    Checked: the header (size, nesting, float32 only), the metadata (numbers in range), every
+    tensor's name and shape against the architecture, and every value finite."""
+    meta = weights_check.check_header(data, source)
     try:
         tensors = load_safetensors_bytes(data)
-        header_len = int.from_bytes(data[:8], "little")
-        meta = json.loads(data[8:8 + header_len]).get("__metadata__", {})
-    except (SafetensorError, ValueError, OSError, KeyError, TypeError, OverflowError) as err:
+    except (SafetensorError, *PARSE_ERRORS, OSError) as err:
         raise RunError(f"{source} is not a valid safetensors file (truncated or damaged): {err}") from None
     if meta.get("format") != "maml-gui-model":
         raise RunError(f"{source} was not written by MAML Studio")
-    if int(meta.get("format_version", "0")) > RUN_FORMAT:
-        raise RunError(f"{source} was written by a newer MAML Studio (format {meta['format_version']})")
+    version = weights_check.meta_int(meta, "format_version", source, 0, 2**31, default="0")
+    if version > RUN_FORMAT:
+        raise RunError(f"{source} was written by a newer MAML Studio (format {version})")
+    weights_check.check_values(tensors, source)
     try:
-        spec = MLPSpec(hidden=tuple(json.loads(meta["hidden"])), activation=meta["activation"],
-                       inputs=int(meta["inputs"]), outputs=int(meta["outputs"]))
+        spec, task_kind = spec_from_metadata(meta, source)
+        backend = backend_for(spec, task_kind)
 
         def group(prefix: str):
             found = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-            return tuple(from_torch_layout(spec, found)) if found else None
+            return tuple(backend.from_named(found)) if found else None
 
         params = group("model.")
         if params is None:
             raise ValueError("no model weights")
-        per_parameter = group("inner_lr.") if "inner_lr.per_step" not in tensors else None
-        rates = InnerRates(float(meta["inner_lr"]), per_parameter, tensors.get("inner_lr.per_step"))
+        per_step = tensors.get("inner_lr.per_step")
+        if per_step is not None and (per_step.dim() != 2 or per_step.shape[0] < 1 or per_step.shape[1] != len(params)):
+            raise ValueError(f"inner_lr.per_step has shape {tuple(per_step.shape)}, expected [steps, {len(params)}]")
+        per_parameter = group("inner_lr.") if per_step is None else None
+        rates = InnerRates(weights_check.meta_float(meta, "inner_lr", source), per_parameter, per_step)
+        head_only = weights_check.meta_json(meta, "head_only", source, bool)
+        algorithm = meta.get("algorithm")
+        if not isinstance(algorithm, str) or not algorithm:
+            raise ValueError("no algorithm in the metadata")
         return ModelSnapshot(
-            spec=spec, params=params, algorithm=meta["algorithm"], rates=rates,
-            head_only=json.loads(meta["head_only"]), iteration=int(meta["iteration"]),
-            baseline_params=group("baseline."), baseline_lr=float(meta["baseline_lr"]),
-            train_inner_steps=int(meta.get("train_inner_steps", "1")),
+            spec=spec, params=params, algorithm=algorithm, rates=rates,
+            head_only=head_only, iteration=weights_check.meta_iteration(meta, source),
+            baseline_params=group("baseline."), baseline_lr=weights_check.meta_float(meta, "baseline_lr", source),
+            train_inner_steps=weights_check.meta_int(meta, "train_inner_steps", source, 1, 1_000_000, default="1"),
+            task_kind=task_kind, baseline_head_only=(weights_check.meta_json(meta, "baseline_head_only", source, bool)
+                                                    if "baseline_head_only" in meta else False),
         )
     except (KeyError, ValueError, TypeError) as err:
+        if isinstance(err, RunError):
+            raise
         raise RunError(f"{source} does not describe a model this version can read: {err}") from None
 
 
@@ -129,6 +153,7 @@ def save_run(path: str | Path, config: ExperimentConfig, snapshot: ModelSnapshot
     """Write (or update) a run directory; each file atomically. Weights go before resume state."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
+    remove_leftover_temp_files(path)
     atomic_write(path / CONFIG, config.to_toml())
     if history is not None:
         atomic_write(path / METRICS, history.to_csv())
@@ -152,63 +177,97 @@ def save_trainer(path: str | Path, trainer, points: list[tuple[float, float]] | 
     return save_run(path, trainer.config, trainer.snapshot(), trainer.history, trainer.state_dict(), points)
 
 
+def remove_leftover_temp_files(path: str | Path) -> list[Path]:
+    """Remove the ``.NAME.xxxxxxxx.tmp`` files a killed write of ours left in a run directory."""
+    return remove_stale_temp_files(Path(path), (*RUN_FILES, WRITE_TEST))
+
+
 def is_run(path: str | Path) -> bool:
-    return (Path(path) / CONFIG).is_file() and (Path(path) / RUN_INFO).is_file()
+    try:
+        return (Path(path) / CONFIG).is_file() and (Path(path) / RUN_INFO).is_file()
+    except OSError:  # a name too long, no permission: not a run we can read
+        return False
 
 
 def load_run(path: str | Path, with_history: bool = True) -> RunData:
     """Read a run directory; raises :class:`RunError` with one readable line when it can't.
 
-    ``with_history=False`` skips the metrics (evaluation and export do not need them, so a
-    damaged metrics file does not stop them)."""
+    Everything is checked before use (sizes before reading, types, shapes, dtypes, finiteness,
+    agreement of the weights with the config). ``with_history=False`` skips the metrics
+    (evaluation and export do not need them, so a damaged metrics file does not stop them)."""
     path = Path(path)
-    if not path.is_dir():
-        raise RunError(f"{path} is not a directory")
+    try:
+        if not path.is_dir():
+            raise RunError(f"{path} is not a directory")
+    except OSError as err:  # e.g. a name too long
+        raise RunError(f"{path}: {err.strerror or err}") from None
     if not is_run(path):
         raise RunError(f"{path} is not a MAML Studio run (no {CONFIG} and {RUN_INFO})")
+    remove_leftover_temp_files(path)
     try:
-        info = json.loads((path / RUN_INFO).read_text(encoding="utf-8"))
-        if not isinstance(info, dict) or info.get("format") != "maml-gui-run":
-            raise RunError(f"{path}: {RUN_INFO} was not written by MAML Studio")
-        if int(info.get("format_version", 0)) > RUN_FORMAT:
-            raise RunError(f"{path} was written by a newer MAML Studio (run format {info['format_version']})")
-        config = from_toml((path / CONFIG).read_text(encoding="utf-8"), source=CONFIG)
+        check_run_info(parse_json(_read_text(path, RUN_INFO), RUN_INFO), RUN_INFO, RUN_FORMAT)
+        config = _parse_config(_read_text(path, CONFIG))
         history = MetricsHistory()
-        if with_history and (path / METRICS).is_file():
-            validation = (path / VALIDATION).read_text(encoding="utf-8") if (path / VALIDATION).is_file() else ""
-            history = MetricsHistory.parse((path / METRICS).read_text(encoding="utf-8"), validation)
-        snapshot = snapshot_from_bytes((path / WEIGHTS).read_bytes()) if (path / WEIGHTS).is_file() else None
-        points = []
-        if (path / POINTS).is_file():
-            points = [(float(x), float(y)) for x, y in json.loads((path / POINTS).read_text(encoding="utf-8"))["points"]]
-    except RunError:
-        raise
-    except ConfigError as err:
+        if with_history and present(path, METRICS):
+            validation = _read_text(path, VALIDATION) if present(path, VALIDATION) else ""
+            history = parse_history(_read_text(path, METRICS), validation, METRICS, VALIDATION)
+        snapshot = None
+        if present(path, WEIGHTS):
+            limit = weights_check.expected_weights_bytes(_parameter_count(config), config.training.inner_steps)
+            snapshot = snapshot_from_bytes(read_bytes(path / WEIGHTS, limit, WEIGHTS))
+            weights_check.check_fits_config(snapshot, config, WEIGHTS)
+        points = parse_points(parse_json(_read_text(path, POINTS), POINTS), POINTS) if present(path, POINTS) else []
+    except RunError as err:
         raise RunError(f"{path}: {err}") from None
-    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
-        raise RunError(f"{path}: cannot read the run: {err}") from None
+    except (*PARSE_ERRORS, OSError) as err:
+        raise RunError(f"{path}: cannot read the run: {type(err).__name__}: {err}") from None
     return RunData(path, config, snapshot, history, points, snapshot.iteration if snapshot else 0)
 
 
-def load_resume_state(path: str | Path) -> dict:
-    """The optimiser/RNG state, unpickled with ``weights_only=True`` (tensors and containers only)."""
-    file = Path(path) / RESUME
-    if not file.is_file():
-        raise RunError(f"{path} has no {RESUME}: it cannot be resumed")
+def _read_text(path: Path, name: str) -> str:
+    return read_text(path / name, TEXT_LIMITS[name], name)
+
+
+def _parse_config(text: str) -> ExperimentConfig:
     try:
-        state = torch.load(file, map_location="cpu", weights_only=True)
-    except Exception as err:  # torch raises UnpicklingError, RuntimeError, EOFError...
-        raise RunError(f"{file} cannot be loaded safely (damaged, or not plain tensors): {_load_failure(err)}") from None
-    if not isinstance(state, dict) or "iteration" not in state:
-        raise RunError(f"{file} is not a MAML Studio resume state")
-    return state
+        return from_toml(text, source=CONFIG)
+    except ConfigError as err:
+        raise RunError(str(err)) from None
+    except RecursionError:
+        raise RunError(f"{CONFIG} is nested too deeply") from None
 
 
-def _load_failure(err: Exception) -> str:
-    """The line of a ``torch.load`` error that names the cause, not torch's advice to load unsafely."""
-    advice = ("Weights only load failed", "Please file an issue", "Check the documentation")
-    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    return next((line for line in lines if not line.startswith(advice)), lines[0] if lines else type(err).__name__)
+def _parameter_count(config: ExperimentConfig) -> int:
+    from .training import model_spec
+
+    return model_spec(config).parameter_count()
+
+
+def load_resume_state(path: str | Path, config: ExperimentConfig | None = None) -> dict:
+    """The optimiser/RNG state, unpickled with ``weights_only=True`` (tensors and containers only),
+    every number in it finite. With ``config``, its size is limited by the config's model."""
+    file = Path(path) / RESUME
+    try:
+        found = present(Path(path), RESUME)
+    except RunError as err:
+        raise RunError(f"{path}: {err}") from None
+    if not found:
+        raise RunError(f"{path} has no {RESUME}: it cannot be resumed")
+    if config is None:
+        config = load_run(path, with_history=False).config
+    limit = 4 * 12 * _parameter_count(config) + RESUME_SLACK_BYTES
+    try:
+        size = file.stat().st_size
+    except OSError as err:
+        raise RunError(f"{file}: cannot read it: {err.strerror or err}") from None
+    if size > limit:
+        raise RunError(f"{file} is too large ({size:,} bytes; at most {limit:,} expected for this config's model)")
+    try:
+        return load_resume_file(file, str(file))
+    except RunError:
+        raise
+    except (*PARSE_ERRORS, OSError) as err:
+        raise RunError(f"{file}: cannot read it: {type(err).__name__}: {err}") from None
 
 
 def resume_trainer(path: str | Path, device: str | None = None, threads: int | None = None):
@@ -216,11 +275,14 @@ def resume_trainer(path: str | Path, device: str | None = None, threads: int | N
     from .training import Trainer
 
     run = load_run(path)
-    state = load_resume_state(path)
+    state = load_resume_state(path, run.config)
     trainer = Trainer(run.config, device=device, threads=threads)
     try:
+        check_resume_fits(state, trainer, f"{Path(path) / RESUME}")
         trainer.load_state_dict(state)
-    except (KeyError, ValueError, RuntimeError, TypeError) as err:
+    except RunError:
+        raise
+    except (*PARSE_ERRORS, RuntimeError) as err:
         raise RunError(f"{path}: the resume state does not fit the config: {err}") from None
     run.history.truncate(trainer.iteration)
     trainer.history = run.history

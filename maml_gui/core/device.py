@@ -6,7 +6,7 @@ import os
 
 import torch
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+from .choices import DEVICE_CHOICES  # noqa: F401 - re-exported for callers
 
 
 class DeviceError(ValueError):

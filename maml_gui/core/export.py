@@ -25,6 +25,7 @@ import torch
 
 from .. import __version__
 from .atomic_files import atomic_write_all
+from .choices import ACTIVATION_MODULES
 from .checkpoint import RunError, load_run, snapshot_tensors, snapshot_to_bytes
 from .config import ExperimentConfig
 from .export_torchscript import script_snapshot
@@ -36,7 +37,6 @@ EXPORT_FORMAT_VERSION = 1
 METADATA_FILE = "maml_gui.json"  # the TorchScript extra file
 ONNX_MISSING = ("ONNX export needs the optional extra: pip install 'maml-gui[onnx]' "
                 "(onnx, onnxscript, onnxruntime)")
-ACTIVATION_MODULES = {"relu": "ReLU", "tanh": "Tanh", "gelu": "GELU", "silu": "SiLU"}
 
 
 class ExportError(ValueError):
@@ -186,6 +186,9 @@ def export_snapshot(snapshot: ModelSnapshot, fmt: str, out: str | Path,
                     config: ExperimentConfig | None = None) -> Path:
     """Write ``snapshot`` as ``fmt`` to ``out`` (and ``<out>.json`` for safetensors); returns ``out``."""
     fmt = _check_format(fmt)
+    if snapshot.task_kind != "regression":
+        raise ExportError("exporting classification models comes in a later version; the run's "
+                          "model.safetensors holds the weights (PyTorch layout, architecture in its metadata)")
     out = Path(out).expanduser()
     targets = [out, sidecar_path(out)] if fmt == "safetensors" else [out]
     for path in targets:

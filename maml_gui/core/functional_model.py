@@ -66,3 +66,14 @@ class FunctionalModel:
         if self.is_per_task(index, tensor):
             return tensor
         return tensor.unsqueeze(0).expand(tasks, *tensor.shape)
+
+
+class Conv4Model(FunctionalModel):
+    """Conv-4 with the meta-batch as grouped convolutions (``conv_models.batched_forward``)
+    instead of ``vmap``: the same function, faster."""
+
+    def forward(self, params: Sequence[Tensor], x: Tensor) -> Tensor:
+        from .conv_models import batched_forward
+
+        per_task = [self.is_per_task(i, p) for i, p in enumerate(params)]
+        return batched_forward(self.module.spec, params, x, per_task)

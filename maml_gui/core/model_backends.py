@@ -28,17 +28,17 @@ from . import models
 from .adaptation import InnerLoopResult, InnerRates, inner_loop
 from .conv_models import Conv4, Conv4Spec
 from .functional_adaptation import functional_inner_loop
-from .functional_model import FunctionalModel
+from .functional_model import Conv4Model, FunctionalModel
 from .task_kinds import REGRESSION, TaskKind, task_kind
 
 ModelSpec = Union[models.MLPSpec, Conv4Spec]
+ACTIVATION_BUDGET = 6e7  # floats of one layer's activations in evaluation (about 240 MB in float32)
 
 
 class ModelBackend(ABC):
     """A model spec plus a task kind, with everything the algorithms need from them."""
 
-    head_count = 2          # the last layer's weight and bias: what ANIL adapts
-    evaluation_chunk = 512  # tasks adapted at once in evaluation (bounds memory)
+    head_count = 2  # the last layer's weight and bias: what ANIL adapts
 
     def __init__(self, spec: ModelSpec, kind: TaskKind) -> None:
         self.spec = spec
@@ -70,6 +70,10 @@ class ModelBackend(ABC):
     def from_named(self, named: dict[str, Tensor]) -> list[Tensor]:
         """Inverse of :meth:`to_named`; ValueError on a missing name or a wrong shape."""
 
+    def evaluation_chunk(self, batch) -> int:
+        """Tasks adapted at once in evaluation: bounds the memory of the activations."""
+        return 512
+
     def task_loss(self, outputs: Tensor, targets: Tensor) -> Tensor:
         return self.kind.task_loss(outputs, targets)
 
@@ -80,7 +84,11 @@ class ModelBackend(ABC):
 class FastMLPRegression(ModelBackend):
     """The MLP with the hand-written MSE gradient: the regression fast path."""
 
-    evaluation_chunk = 4096
+    def evaluation_chunk(self, batch) -> int:
+        """About 10k points (support + query) at once: the activations stay in the CPU's caches
+        (200 validation tasks x 110 points ran in 2 chunks in about half the time of 1, measured)."""
+        points = batch.x_support.shape[1] + batch.x_query.shape[1]
+        return max(1, min(4096, 10_000 // points))
 
     def initial_parameters(self, generator=None, device="cpu") -> list[Tensor]:
         return models.init_parameters(self.spec, generator, device)
@@ -124,13 +132,21 @@ def build_module(spec: ModelSpec) -> nn.Module:
 
 
 class FunctionalBackend(ModelBackend):
-    """Any model as an ``nn.Module`` driven by ``torch.func``; any task kind."""
+    """Any model as an ``nn.Module`` driven by ``torch.func``; any task kind.
 
-    def __init__(self, spec: ModelSpec, kind: TaskKind) -> None:
+    Conv-4 runs the meta-batch as grouped convolutions (``Conv4Model``) unless ``vmapped``,
+    which keeps the plain ``functional_call`` under ``vmap`` (tests check they agree)."""
+
+    def __init__(self, spec: ModelSpec, kind: TaskKind, vmapped: bool = False) -> None:
         super().__init__(spec, kind)
-        self.model = FunctionalModel(build_module(spec), head_count=self.head_count)
-        if isinstance(spec, Conv4Spec):  # activations of ~filters x side^2 floats per image
-            self.evaluation_chunk = max(1, 4096 // max(1, spec.filters * spec.image_size ** 2 // 2048))
+        model_class = Conv4Model if isinstance(spec, Conv4Spec) and not vmapped else FunctionalModel
+        self.model = model_class(build_module(spec), head_count=self.head_count)
+
+    def evaluation_chunk(self, batch) -> int:
+        if not isinstance(self.spec, Conv4Spec):
+            return 512
+        images = batch.x_support.shape[1] + batch.x_query.shape[1]  # first block: filters x side^2 floats each
+        return max(1, int(ACTIVATION_BUDGET // (images * self.spec.filters * self.spec.image_size ** 2)))
 
     def initial_parameters(self, generator=None, device="cpu") -> list[Tensor]:
         if isinstance(self.spec, models.MLPSpec):  # the same draws as the fast path
@@ -174,9 +190,10 @@ def _backend(spec: ModelSpec, kind_name: str, generic: bool) -> ModelBackend:
     kind = task_kind(kind_name)
     if not generic and uses_fast_path(spec, kind):
         return FastMLPRegression(spec, kind)
-    return FunctionalBackend(spec, kind)
+    return FunctionalBackend(spec, kind, vmapped=generic)
 
 
 def backend_for(spec: ModelSpec, kind: TaskKind | str = "regression", *, generic: bool = False) -> ModelBackend:
-    """The backend for ``spec`` on ``kind``: the fast path where one exists, unless ``generic``."""
+    """The backend for ``spec`` on ``kind``: the fast path where one exists (the hand-written MLP/MSE
+    gradient; Conv-4 as grouped convolutions), unless ``generic`` (``functional_call`` under ``vmap``)."""
     return _backend(spec, kind if isinstance(kind, str) else kind.name, generic)

@@ -17,7 +17,8 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor
 
-ACTIVATIONS = ("relu", "tanh", "gelu", "silu")
+from .choices import ACTIVATION_MODULES, ACTIVATIONS
+
 
 Params = list[Tensor]
 
@@ -182,7 +183,7 @@ def from_torch_layout(spec: MLPSpec, state: dict[str, Tensor]) -> Params:
 
 def build_torch_module(spec: MLPSpec, params: Sequence[Tensor] | None = None) -> torch.nn.Sequential:
     """A plain ``nn.Sequential`` with the given (unbatched) parameters."""
-    act_cls = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "gelu": torch.nn.GELU, "silu": torch.nn.SiLU}[spec.activation]
+    act_cls = getattr(torch.nn, ACTIVATION_MODULES[spec.activation])
     layers: list[torch.nn.Module] = []
     for i, (a, b) in enumerate(zip(spec.sizes[:-1], spec.sizes[1:])):
         layers.append(torch.nn.Linear(a, b))

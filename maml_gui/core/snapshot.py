@@ -12,8 +12,8 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from .adaptation import InnerRates, inner_loop
-from .models import MLPSpec, forward, init_parameters
+from .adaptation import InnerRates
+from .model_backends import ModelBackend, ModelSpec, backend_for
 
 
 def _as_batch(x: Tensor) -> Tensor:
@@ -28,9 +28,14 @@ def _as_batch(x: Tensor) -> Tensor:
 
 @dataclass(frozen=True)
 class ModelSnapshot:
-    """The meta-learned initialisation and how it adapts, at one training iteration."""
+    """The meta-learned initialisation and how it adapts, at one training iteration.
 
-    spec: MLPSpec
+    ``params`` are in the layout of the model's backend (see ``model_backends``): the MLP on
+    regression keeps weights ``[in, out]``, every other model PyTorch's own layout.
+    Classification baselines keep a zero head and fine-tune only it (``baseline_head_only``).
+    """
+
+    spec: ModelSpec
     params: tuple[Tensor, ...]
     algorithm: str
     rates: InnerRates
@@ -39,21 +44,49 @@ class ModelSnapshot:
     baseline_params: tuple[Tensor, ...] | None = None
     baseline_lr: float = 0.01
     train_inner_steps: int = 1
+    task_kind: str = "regression"
+    baseline_head_only: bool = False
+
+    def backend(self) -> ModelBackend:
+        return backend_for(self.spec, self.task_kind)
+
+    def _inputs(self, x: Tensor) -> Tensor:
+        if self.task_kind == "regression":
+            return _as_batch(x)
+        x = torch.as_tensor(x, dtype=torch.float32)  # classification: [N, *input] or [B, N, *input]
+        return x.unsqueeze(0) if x.dim() == len(self.input_shape) + 1 else x
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        spec = self.spec
+        return getattr(spec, "input_shape", None) or (spec.inputs,)
 
     def predict(self, x: Tensor) -> Tensor:
-        """Predictions of the initialisation (no adaptation), shaped like the batched input."""
+        """Predictions (logits for classification) of the initialisation, shaped like the batched input."""
         with torch.no_grad():
-            return forward(self.spec, self.params, _as_batch(x))
+            return self.backend().forward(self.params, self._inputs(x))
 
     def adapt(self, x_support: Tensor, y_support: Tensor, x_query: Tensor, steps: int,
               lr: float | None = None) -> Tensor:
-        """Predictions on ``x_query`` after 0..steps inner steps: ``[steps + 1, B, Q, 1]``.
+        """Predictions on ``x_query`` after 0..steps inner steps: ``[steps + 1, B, Q, outputs]``
+        (for classification: logits; labels ``y_support`` are 0..N-1).
 
         ``lr`` None (or <= 0) uses the learned rates where the algorithm has them.
         """
         rates = self.rates if lr is None or lr <= 0 else InnerRates(float(lr))
+        if self.task_kind != "regression":
+            return self._adapt_classifier(self.params, rates, x_support, y_support, x_query, steps, self.head_only)
         return adapt_predictions(self.spec, self.params, rates, x_support, y_support, x_query, steps,
                                  head_only=self.head_only)
+
+    def _adapt_classifier(self, params, rates, x_support, y_support, x_query, steps, head_only) -> Tensor:
+        xs, xq = self._inputs(x_support), self._inputs(x_query)
+        ys = torch.as_tensor(y_support, dtype=torch.int64)
+        ys = ys.unsqueeze(0) if ys.dim() == 1 else ys
+        with torch.no_grad():
+            result = self.backend().inner_loop(params, xs, ys, steps, rates, first_order=True, head_only=head_only,
+                                               x_query=xq, query_steps=range(steps + 1))
+        return torch.stack([result.query_predictions[s] for s in range(steps + 1)])
 
     def adapt_baseline(self, x_support: Tensor, y_support: Tensor, x_query: Tensor, steps: int,
                        lr: float | None = None, random_seed: int | None = None) -> Tensor:
@@ -61,20 +94,25 @@ class ModelSnapshot:
         baseline trained) for a freshly initialised network."""
         if random_seed is not None or self.baseline_params is None:
             generator = torch.Generator().manual_seed(random_seed or 0)
-            params = tuple(init_parameters(self.spec, generator))
+            params = tuple(self.backend().initial_parameters(generator))
         else:
             params = self.baseline_params
         rates = InnerRates(float(lr) if lr and lr > 0 else self.baseline_lr)
+        if self.task_kind != "regression":
+            head_only = self.baseline_head_only and params is self.baseline_params
+            return self._adapt_classifier(params, rates, x_support, y_support, x_query, steps, head_only)
         return adapt_predictions(self.spec, params, rates, x_support, y_support, x_query, steps)
 
 
-def adapt_predictions(spec: MLPSpec, params: Sequence[Tensor], rates: InnerRates, x_support: Tensor,
+def adapt_predictions(spec: ModelSpec, params: Sequence[Tensor], rates: InnerRates, x_support: Tensor,
                       y_support: Tensor, x_query: Tensor, steps: int, head_only: bool = False) -> Tensor:
+    """Regression: predictions on ``x_query`` after 0..steps inner steps, ``[steps + 1, B, Q, 1]``."""
+    backend = backend_for(spec, "regression")
     xs, ys, xq = _as_batch(x_support), _as_batch(y_support), _as_batch(x_query)
     if xs.shape[1] == 0:
         with torch.no_grad():
-            return forward(spec, params, xq).unsqueeze(0).expand(steps + 1, -1, -1, -1)
+            return backend.forward(params, xq).unsqueeze(0).expand(steps + 1, -1, -1, -1)
     with torch.no_grad():
-        result = inner_loop(spec, params, xs, ys, steps, rates, first_order=True, head_only=head_only,
-                            x_query=xq, query_steps=range(steps + 1))
+        result = backend.inner_loop(params, xs, ys, steps, rates, first_order=True, head_only=head_only,
+                                    x_query=xq, query_steps=range(steps + 1))
     return torch.stack([result.query_predictions[s] for s in range(steps + 1)])

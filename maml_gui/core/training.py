@@ -12,19 +12,20 @@ import numpy as np
 import torch
 
 from .adaptation import InnerRates
-from .algorithms import PretrainedBaseline, build_learner
+from .algorithms import ClassificationPretrainedBaseline, PretrainedBaseline, build_learner
 from .config import ExperimentConfig
 from .device import default_threads, describe_device, resolve_device
-from .evaluation import AdaptationCurve, adaptation_losses, summarize
+from .divergence import is_allocation_failure
+from .evaluation import adaptation_curves, summarize
+from .experiment_setup import model_spec as _model_spec
+from .experiment_setup import task_sampler
+from .training_guard import TrainingError, TrainingGuard
 from .metrics import MetricsHistory, ValidationRecord
-from .models import MLPSpec
+from .model_backends import ModelSpec
 from .snapshot import ModelSnapshot
-from .tasks import build_family
 
 
-class TrainingError(RuntimeError):
-    """Training cannot go on (non-finite loss, out of memory); the weights of the last good
-    iteration are kept."""
+REPORT_INTERVAL_S = 0.1  # at most ~10 progress reports a second (the GUI's rate; the CLI asks for fewer)
 
 
 class TrainingControl:
@@ -72,36 +73,50 @@ class Progress:
     device: str
     finished: bool = False
     stopped: bool = False
+    metric: str = "mse"                     # the task kind's metric: "mse" or "accuracy"
+    accuracy_after: np.ndarray | None = None  # classification: query accuracy after adaptation, per iteration
 
 
-def model_spec(config: ExperimentConfig) -> MLPSpec:
-    return MLPSpec(hidden=tuple(config.model.hidden), activation=config.model.activation)
+def model_spec(config: ExperimentConfig, input_shape: tuple[int, ...] | None = None) -> ModelSpec:
+    return _model_spec(config, input_shape)
 
 
 class Trainer:
     """Owns the meta-parameters, optimisers and random generators of one experiment."""
 
-    def __init__(self, config: ExperimentConfig, *, device: str | None = None, threads: int | None = None) -> None:
+    def __init__(self, config: ExperimentConfig, *, device: str | None = None, threads: int | None = None,
+                 progress=None) -> None:
+        """``progress(done, total)`` is called while image folders are decoded (classification)."""
         self.config = config
         t = config.training
         self.device = resolve_device(device or t.device)
         self.threads = threads or t.threads or default_threads()
-        self.family = build_family(config.task)
-        self.spec = model_spec(config)
+        self.sampler = task_sampler(config, progress)
+        self.family = self.sampler.family
+        self.kind = self.sampler.kind
+        classification = self.kind.name == "classification"
+        self.spec = model_spec(config, self.sampler.input_shape if classification else None)
         init_generator = torch.Generator().manual_seed(t.seed)
-        self.learner = build_learner(self.spec, t, init_generator, self.device)
+        self.learner = build_learner(self.spec, t, init_generator, self.device, self.kind.name)
         optimizer_cls = torch.optim.Adam if t.meta_optimizer == "adam" else torch.optim.SGD
         self.optimizer = optimizer_cls(self._parameter_groups(), lr=t.meta_lr)
-        self.baseline = PretrainedBaseline(self.spec, t.baseline_lr, init_generator, self.device) if t.baseline else None
+        self.baseline = None
+        if t.baseline and classification:
+            named = self.sampler.train(1, torch.Generator().manual_seed(0)).classes is not None
+            self.baseline = ClassificationPretrainedBaseline(self.spec, t.baseline_lr, init_generator, self.device,
+                                                             self.family.class_count("train"), named)
+        elif t.baseline:
+            self.baseline = PretrainedBaseline(self.spec, t.baseline_lr, init_generator, self.device)
+        self.last_accuracy: float | None = None
         # Tasks are drawn on the CPU and moved: the same seed gives the same tasks on every
         # device, and a run trained on a GPU resumes on a laptop (generator states are per device).
         self.task_generator = torch.Generator().manual_seed(t.seed + 1)
         validation_generator = torch.Generator().manual_seed(t.seed + 2)
-        self.validation_batch = self.family.sample(t.val_tasks, config.task.shots, config.evaluation.queries,
-                                                   validation_generator).to(self.device)
+        self.validation_batch = self.sampler.validation(t.val_tasks, validation_generator).to(self.device)
         self.iteration = 0
         self.elapsed_s = 0.0
         self.history = MetricsHistory()
+        self.guard = TrainingGuard(self)
 
     def _parameter_groups(self) -> list[dict]:
         """Weights at the meta lr; learned inner rates (Meta-SGD, LSLR) at ``lr_scale`` times it.
@@ -132,9 +147,12 @@ class Trainer:
 
     # -- one iteration ----------------------------------------------------------------------
     def train_iteration(self) -> tuple[float, float]:
-        """One meta-iteration; returns (loss before, loss after adaptation)."""
+        """One meta-iteration; returns (loss before, loss after adaptation).
+
+        The update is checked after it is applied (losses, weights, learned rates, baseline);
+        a failed iteration puts back the last good state and raises :class:`TrainingError`."""
         c = self.config
-        batch = self.family.sample(c.training.meta_batch, c.task.shots, c.task.queries, self.task_generator)
+        batch = self.sampler.train(c.training.meta_batch, self.task_generator)
         if self.device.type != "cpu":
             batch = batch.to(self.device)
         lr = self.meta_lr_at(self.iteration)
@@ -143,56 +161,66 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         try:
             losses = self.learner.meta_step(batch, self.iteration)
-            grads = [p.grad.sum() for p in self.learner.meta_parameters() if p.grad is not None]
-            baseline_loss = self.baseline.loss(batch) if self.baseline is not None else None
-            extra = [baseline_loss.detach()] if baseline_loss is not None else []
-            before, after, *grad_sums = torch.stack([losses.before, losses.after, *grads, *extra]).tolist()
-            baseline_value = grad_sums.pop() if extra else 0.0
-        except torch.OutOfMemoryError:
-            raise TrainingError(f"out of memory at iteration {self.iteration + 1} on {self.device}; "
-                                "lower the meta-batch, inner steps or model size") from None
-        if not all(math.isfinite(v) for v in (before, after, *grad_sums)):
-            raise TrainingError(
-                f"the meta-loss or its gradient became {after if not math.isfinite(after) else 'non-finite'} at "
-                f"iteration {self.iteration + 1}; kept the weights of iteration {self.iteration}. "
-                "Try a smaller inner or meta learning rate.")
-        if not math.isfinite(baseline_value):
-            raise TrainingError(
-                f"the pretrained baseline's loss became {baseline_value} at iteration {self.iteration + 1}; "
-                "kept the weights of the last good iteration. Try a smaller training.baseline_lr.")
-        self.optimizer.step()
-        if baseline_loss is not None:
-            self.baseline.step(baseline_loss)
+            self.optimizer.step()
+            baseline_loss = None
+            if self.baseline is not None and self.baseline.trains_at(self.iteration):
+                baseline_loss = self.baseline.train_step(batch)
+            before, after = self.guard.check_update(losses, baseline_loss, batch)
+            self.last_accuracy = float(losses.metric_after) if losses.metric_after is not None else None
+        except RuntimeError as err:
+            failure = self.guard.out_of_memory(err) if not isinstance(err, TrainingError) else None
+            if failure is None:
+                raise
+            raise failure from None
         self.iteration += 1
         return before, after
 
+    def extend_to(self, total_iterations: int) -> int:
+        """Continue this training to ``total_iterations`` in total (the app's Continue and
+        ``train --resume RUN --iterations N`` both come here).
+
+        A longer total becomes the config's ``training.iterations``: the meta-lr schedule then
+        spans it, and a save records it. A shorter one (not below the current iteration) leaves
+        the config alone: training stops there on the original schedule. Returns the target."""
+        if total_iterations < self.iteration:
+            raise ValueError(f"the run is already at iteration {self.iteration}, past {total_iterations}")
+        if total_iterations > self.config.training.iterations:
+            self.config = self.config.with_overrides([f"training.iterations={total_iterations}"])
+        return total_iterations
+
     def validate(self) -> ValidationRecord:
-        """Adaptation curve on the fixed validation tasks, for the meta-model and the baseline."""
+        """Adaptation curve (the task kind's metric) on the fixed validation tasks, for the
+        meta-model and the baseline; the record's losses are the query loss before and after the
+        training's inner steps."""
         c = self.config
         steps = max(c.evaluation.inner_steps, c.training.inner_steps)
-        losses = adaptation_losses(self.spec, [p.detach() for p in self.learner.params], self.learner.rates(),
-                                   self.validation_batch, steps, self.learner.head_only)
-        curve = summarize(losses, range(steps + 1))
+        backend, metric = self.learner.backend, self.kind.metric
+        losses, values = adaptation_curves(backend, [p.detach() for p in self.learner.params], self.learner.rates(),
+                                           self.validation_batch, steps, self.learner.head_only)
+        curve = summarize(values, range(steps + 1), metric)
+        loss_curve = curve if backend.kind.loss_is_metric else summarize(losses, range(steps + 1), "loss")
         baseline = None
         if self.baseline is not None:
-            base = adaptation_losses(self.spec, [p.detach() for p in self.baseline.params],
-                                     InnerRates(c.evaluation.baseline_lr), self.validation_batch, steps)
-            baseline = summarize(base, range(steps + 1))
-        record = ValidationRecord(self.iteration, curve.mse[0], curve.mse[c.training.inner_steps], curve, baseline)
+            base = adaptation_curves(backend, self.baseline.evaluation_parameters(),
+                                     InnerRates(c.evaluation.baseline_lr), self.validation_batch, steps,
+                                     self.baseline.head_only)[1]
+            baseline = summarize(base, range(steps + 1), metric)
+        record = ValidationRecord(self.iteration, loss_curve.values[0], loss_curve.values[c.training.inner_steps],
+                                  curve, baseline)
         self.history.add_validation(record)
         return record
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self, iterations: int | None = None, control: TrainingControl | None = None,
-            report_interval_s: float = 0.1, checkpoint: Callable[["Trainer"], None] | None = None) -> Iterator[Progress]:
+            report_interval_s: float = REPORT_INTERVAL_S, checkpoint: Callable[["Trainer"], None] | None = None) -> Iterator[Progress]:
         """Train up to ``iterations`` in total (default: the config's), yielding :class:`Progress`
         at most every ``report_interval_s`` seconds, at each validation and at the end."""
         t = self.config.training
         target = iterations or t.iterations
         torch.set_num_threads(self.threads)
         autosave = t.autosave_interval or t.val_interval
-        pending: list[tuple[int, float, float]] = []
-        validation = self.validate() if self.iteration == 0 and not self.history.validations else None
+        pending: list[tuple[int, float, float, float]] = []
+        validation = self._validate_or_fail() if self.iteration == 0 and not self.history.validations else None
         last_report, window_start, window_iter = -math.inf, time.perf_counter(), self.iteration
         stopped = False
         while self.iteration < target:
@@ -202,12 +230,15 @@ class Trainer:
             started = time.perf_counter()
             before, after = self.train_iteration()
             self.elapsed_s += time.perf_counter() - started
-            pending.append((self.iteration, before, after))
+            accuracy = self.last_accuracy
+            pending.append((self.iteration, before, after, math.nan if accuracy is None else accuracy))
             if self.iteration % t.log_every == 0 or self.iteration == target:
-                self.history.add_row(self.iteration, before, after, self.meta_lr_at(self.iteration - 1), self.elapsed_s)
+                self.history.add_row(self.iteration, before, after, self.meta_lr_at(self.iteration - 1), self.elapsed_s,
+                                     accuracy)
             if self.iteration % t.val_interval == 0 or self.iteration == target:
-                validation = self.validate()
+                validation = self._validate_or_fail()
             if checkpoint is not None and (self.iteration % autosave == 0 or self.iteration == target):
+                self.guard.confirm_weights()
                 checkpoint(self)
             now = time.perf_counter()
             if now - last_report >= report_interval_s or validation is not None:
@@ -216,11 +247,21 @@ class Trainer:
                 pending, validation, last_report = [], None, now
                 if now - window_start > 2.0:
                     window_start, window_iter = now, self.iteration
+        self.guard.confirm_weights()
         rate = (self.iteration - window_iter) / max(time.perf_counter() - window_start, 1e-9)
         yield self._progress(pending, validation, rate, target, finished=self.iteration >= target, stopped=stopped)
 
+    def _validate_or_fail(self) -> ValidationRecord:
+        try:
+            return self.validate()
+        except RuntimeError as err:
+            if not is_allocation_failure(err):
+                raise
+            raise TrainingError(f"out of memory while validating at iteration {self.iteration} on {self.device}; "
+                                "lower training.val_tasks or evaluation.queries") from None
+
     def _progress(self, pending, validation, rate, target, finished=False, stopped=False) -> Progress:
-        arrays = np.array(pending, dtype=np.float64).reshape(-1, 3)
+        arrays = np.array(pending, dtype=np.float64).reshape(-1, 4)
         arrays.setflags(write=False)
         remaining = max(target - self.iteration, 0)
         return Progress(
@@ -228,7 +269,8 @@ class Trainer:
             loss_before=arrays[:, 1], loss_after=arrays[:, 2], validation=validation, its_per_s=rate,
             elapsed_s=self.elapsed_s, eta_s=remaining / rate if rate > 0 else math.inf,
             meta_lr=self.meta_lr_at(max(self.iteration - 1, 0)), snapshot=self.snapshot(),
-            device=describe_device(self.device), finished=finished, stopped=stopped,
+            device=describe_device(self.device), finished=finished, stopped=stopped, metric=self.kind.metric,
+            accuracy_after=arrays[:, 3] if self.kind.name == "classification" else None,
         )
 
     # -- snapshots and state ------------------------------------------------------------------
@@ -238,8 +280,9 @@ class Trainer:
         return ModelSnapshot(
             spec=self.spec, params=cpu(self.learner.params), algorithm=self.learner.name,
             rates=self.learner.rates().detached(), head_only=self.learner.head_only, iteration=self.iteration,
-            baseline_params=cpu(self.baseline.params) if self.baseline is not None else None,
+            baseline_params=cpu(self.baseline.evaluation_parameters()) if self.baseline is not None else None,
             baseline_lr=self.config.evaluation.baseline_lr, train_inner_steps=self.config.training.inner_steps,
+            task_kind=self.kind.name, baseline_head_only=self.baseline is not None and self.baseline.head_only,
         )
 
     def state_dict(self) -> dict:
@@ -273,3 +316,4 @@ class Trainer:
         self.task_generator.set_state(state["task_generator"])
         self.iteration = int(state["iteration"])
         self.elapsed_s = float(state["elapsed_s"])
+        self.guard.keep_current_state()

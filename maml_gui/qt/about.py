@@ -29,8 +29,17 @@ def device_found() -> str:
     return found + (f" ({'; '.join(absent)})" if absent else "")
 
 
+ALGORITHMS_SHOWN = ("MAML", "FOMAML", "Reptile", "ANIL", "Meta-SGD", "MAML++")
+
+
+def _nobr(text: str) -> str:
+    """Kept on one line: a narrow message box must not break "MAML++" after "MAML+"."""
+    return f"<nobr>{html.escape(text)}</nobr>"
+
+
 def about_html(app_name: str) -> str:
-    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>&nbsp;{html.escape(v)}</td></tr>" for k, v in versions().items())
-    return (f"<b>{html.escape(app_name)}</b> {html.escape(__version__)}<br>Meta-learning (MAML, FOMAML, Reptile, ANIL, "
-            f"Meta-SGD, MAML++) on few-shot regression tasks.<br><br><table>{rows}</table><br>"
+    rows = "".join(f"<tr><td>{_nobr(k)}</td><td>&nbsp;{_nobr(v)}</td></tr>" for k, v in versions().items())
+    algorithms = ", ".join(_nobr(name) for name in ALGORITHMS_SHOWN)
+    return (f"<b>{html.escape(app_name)}</b> {html.escape(__version__)}<br>Meta-learning ({algorithms}) "
+            f"on few-shot regression tasks.<br><br><table>{rows}</table><br>"
             f"Device found: {html.escape(device_found())}")

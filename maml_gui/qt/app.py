@@ -60,6 +60,16 @@ def create_window(run: str | None = None) -> MainWindow:
 
     Without a run, the bundled trained model is shown when it fits the experiment."""
     window = MainWindow()
+    try:
+        return _open_start_state(window, run)
+    except BaseException:
+        # the window's threads (playground adaptation) must end before it is destroyed, or Qt aborts
+        window.session.stop_and_wait(discard=True)
+        window.playground.shutdown()
+        raise
+
+
+def _open_start_state(window: MainWindow, run: str | None) -> MainWindow:
     if run is not None:
         window.files.open_run(Path(run))
         return window
@@ -77,7 +87,7 @@ def _start_experiment(window: MainWindow) -> None:
         except ConfigError as err:  # e.g. written by another version: fall back to a preset
             log.warning("%s; starting from a preset", err)
     name = window.settings.get(keys.LAST_PRESET)
-    window.load_preset(name if name in preset_names() else keys.LAST_PRESET.default)
+    window.load_preset(name if name in preset_names("regression") else keys.LAST_PRESET.default)
 
 
 def quit_on_interrupt(app: QApplication) -> QTimer:

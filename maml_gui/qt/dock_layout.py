@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar, QWidget
 
 Area = Qt.DockWidgetArea
@@ -43,13 +43,16 @@ def _clamp(value: float, bounds: tuple[int, int]) -> int:
     return int(min(max(value, bounds[0]), bounds[1]))
 
 
-class DockLayout:
+class DockLayout(QObject):
     """Creates one dock per ``(key, title, widget, area)`` and knows how to put them back."""
 
     def __init__(self, window: QMainWindow, panels: list[tuple[str, str, QWidget, Area]],
                  minimum_sizes: dict[str, tuple[int, int]] | None = None,
                  proportions: DockProportions = DEFAULT_PROPORTIONS) -> None:
+        super().__init__(window)
         self.window = window
+        self.sized_on_show = False  # True once the default sizes were fitted to the shown window
+        self._pending_shares: list | None = None  # dock shares of the window before a resize, to apply after
         self.proportions = proportions
         self.docks: dict[str, QDockWidget] = {}
         self.areas: dict[str, Area] = {}
@@ -70,6 +73,30 @@ class DockLayout:
         self.stacked_under[lower] = upper
         self.window.splitDockWidget(self.docks[upper], self.docks[lower], Vertical)
 
+    def docked_by_area(self) -> dict[Area, list[QDockWidget]]:
+        """The docks shown and docked, by area, in the order they were created."""
+        by_area: dict[Area, list[QDockWidget]] = {}
+        for dock in self.docks.values():
+            if not dock.isHidden() and not dock.isFloating():
+                by_area.setdefault(self.window.dockWidgetArea(dock), []).append(dock)
+        return by_area
+
+    def dock_shares(self, width: int, height: int) -> list[tuple[list[QDockWidget], list[float], Qt.Orientation]]:
+        """Each docked area's thickness as a share of a ``width`` × ``height`` window (left and
+        right areas: width; top and bottom: height), and the split between docks side by side in
+        the bottom or top area (as shares of their row, negative to tell them apart)."""
+        shares = []
+        for area, docks in self.docked_by_area().items():
+            if area in (Area.LeftDockWidgetArea, Area.RightDockWidgetArea):
+                shares.append((docks[:1], [docks[0].width() / width], Horizontal))
+                continue
+            shares.append((docks[:1], [docks[0].height() / height], Vertical))
+            row = [dock for dock in docks if dock.y() == docks[0].y()]  # the curves side by side
+            if len(row) > 1:
+                total = sum(dock.width() for dock in row)
+                shares.append((row, [-dock.width() / total for dock in row], Horizontal))
+        return shares
+
     def apply_default_sizes(self) -> None:
         """Shares of the window's current size: form on the left, curves along the bottom,
         the rest (the largest part) for the playground."""
@@ -79,10 +106,7 @@ class DockLayout:
         w.setCorner(Qt.Corner.BottomRightCorner, Area.BottomDockWidgetArea)
         width, height = w.width(), w.height()
         left = _clamp(p.left_share * width, p.left_px)
-        by_area: dict[Area, list[QDockWidget]] = {}
-        for key, dock in d.items():
-            if dock.isVisible() and not dock.isFloating():
-                by_area.setdefault(w.dockWidgetArea(dock), []).append(dock)
+        by_area = self.docked_by_area()
         left_docks = by_area.get(Area.LeftDockWidgetArea, [])
         bottom_docks = by_area.get(Area.BottomDockWidgetArea, [])
         if left_docks:
@@ -123,11 +147,43 @@ class DockLayout:
 
     def restore(self, geometry: QByteArray, state: QByteArray, default_size: tuple[int, int]) -> bool:
         """The saved geometry and arrangement, or the defaults where there are none (or they are
-        damaged, or of an older layout). True when a saved arrangement was restored; when not,
-        call :meth:`apply_default_sizes` again once the window has its final size (first show)."""
+        damaged, or of an older layout): then sized again for the size the window is first shown
+        at. True when a saved arrangement was restored."""
         if geometry.isEmpty() or not self.window.restoreGeometry(geometry):
             self.window.resize(*default_size)
-        if state.isEmpty() or not self.window.restoreState(state, LAYOUT_VERSION):
+        restored = not state.isEmpty() and self.window.restoreState(state, LAYOUT_VERSION)
+        if not restored:
             self.apply_default_sizes()
+        self.sized_on_show = restored  # a restored arrangement keeps its sizes
+        self.window.installEventFilter(self)
+        return restored
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """On the first show, the default sizes for the shown window; on a resize, each dock
+        area keeps its share of the window (Qt would give or take the whole difference from
+        the playground: a wide layout shrunk to 1024×640 left it a thumbnail)."""
+        if watched is not self.window:
             return False
-        return True
+        if event.type() == QEvent.Type.Show and not self.sized_on_show:
+            self.sized_on_show = True
+            QTimer.singleShot(0, self._size_for_the_shown_window)  # after the window (manager) settled its size
+        elif event.type() == QEvent.Type.Resize and self.window.isVisible() and self._pending_shares is None:
+            old = event.oldSize()
+            if old.width() > 0 and old.height() > 0:
+                self._pending_shares = self.dock_shares(old.width(), old.height())
+                QTimer.singleShot(0, self._keep_dock_shares)  # once the window's layout has the new size
+        return False
+
+    @Slot()
+    def _size_for_the_shown_window(self) -> None:
+        self.apply_default_sizes()
+
+    @Slot()
+    def _keep_dock_shares(self) -> None:
+        shares, self._pending_shares = self._pending_shares, None
+        for docks, fractions, orientation in shares or ():
+            if fractions[0] < 0:  # docks side by side: the same split of their row as before
+                span = sum(dock.width() for dock in docks)
+            else:
+                span = self.window.width() if orientation is Horizontal else self.window.height()
+            self.window.resizeDocks(docks, [max(round(abs(f) * span), 1) for f in fractions], orientation)

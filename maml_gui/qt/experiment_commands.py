@@ -46,16 +46,16 @@ class ExperimentCommands(QObject):
         """Continue the run the model came from, start a new run, or cancel."""
         box = QMessageBox(QMessageBox.Icon.Question, "Train", "", parent=self.dialog_parent)
         box.setText(f"The model comes from {run}.")
+        cannot = f"\n\nIt cannot be continued as it is: {why_not_continue}." if why_not_continue else ""
         box.setInformativeText(
             "Continue it (its curves go on and it is autosaved there), or train a new model from scratch? "
-            f"A new run is saved nowhere until you choose Save As; {run} stays as it is.")
+            f"A new run is saved nowhere until you choose Save As; {run} stays as it is.{cannot}")
         continue_button = box.addButton("&Continue this run", QMessageBox.ButtonRole.AcceptRole)
         new_button = box.addButton("Start a &new run", QMessageBox.ButtonRole.ActionRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         if why_not_continue:
             continue_button.setEnabled(False)
             continue_button.setToolTip(why_not_continue)
-            box.setDetailedText(f"It cannot be continued: {why_not_continue}.")
         box.setDefaultButton(new_button if why_not_continue else continue_button)
         box.exec()
         clicked = box.clickedButton()

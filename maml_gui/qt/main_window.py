@@ -8,15 +8,14 @@ Dialogs go through small ``ask_*`` methods so tests can answer them.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 from superqt.utils import qthrottled
 
 from maml_gui.core.config import ExperimentConfig
-from maml_gui.core.metrics import MetricsHistory
 from maml_gui.core.snapshot import ModelSnapshot
-from maml_gui.core.tasks import build_family
+from maml_gui.core.tasks.family_cache import family_for
 from maml_gui.qt import settings as keys
 from maml_gui.qt.about import about_html
 from maml_gui.qt.actions import create_actions
@@ -92,8 +91,8 @@ class MainWindow(QMainWindow):
         self._shut_down = False
         self._show_config(self.session.config)
         self._update_actions()
-        self._layout_restored = self.dock_layout.restore(self.settings.get(keys.WINDOW_GEOMETRY),
-                                                         self.settings.get(keys.WINDOW_STATE), DEFAULT_SIZE)
+        self.dock_layout.restore(self.settings.get(keys.WINDOW_GEOMETRY), self.settings.get(keys.WINDOW_STATE),
+                                 DEFAULT_SIZE)
 
     def _connect(self) -> None:
         a, s = self.window_actions, self.session
@@ -179,19 +178,12 @@ class MainWindow(QMainWindow):
         """View > Reset Layout: every dock and the toolbar back where they were at first."""
         self.dock_layout.reset()
 
-    # -- what File > Export reads (kept for callers of the window) ----------------------------------
+    # -- the model and the config it was trained with (what File > Export reads) --------------------
     def current_snapshot(self) -> ModelSnapshot | None:
         return self.export_source.current_snapshot()
 
     def current_config(self) -> ExperimentConfig:
         return self.export_source.current_config()
-
-    def current_history(self) -> MetricsHistory | None:
-        return self.export_source.current_history()
-
-    def current_run_dir(self) -> str | None:
-        run_dir = self.export_source.current_run_dir()
-        return str(run_dir) if run_dir is not None else None
 
     # -- session -> widgets -------------------------------------------------------------------------
     @Slot(object)
@@ -202,7 +194,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _show_config(self, config: ExperimentConfig) -> None:
         self.config_panel.set_config(config)
-        self.playground.set_family(build_family(config.task), config.task.shots)
+        self.playground.set_family(family_for(config.task), config.task.shots)
         self.status_panel.set_total(config.training.iterations)
         if self.session.state is TrainingState.IDLE:  # while training the reports say the total
             self.training_status.set_total(config.training.iterations)
@@ -289,17 +281,6 @@ class MainWindow(QMainWindow):
         where = f" — {self.session.run_path}" if self.session.run_path is not None else ""
         self.setWindowTitle(f"{self.session.config.name}{where}[*] — {APP_NAME}")
         self.setWindowModified(self.session.unsaved)
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
-        super().showEvent(event)
-        if not self._layout_restored:  # the default layout, for the size the window is shown at
-            self._layout_restored = True
-            self.dock_layout.apply_default_sizes()
-            QTimer.singleShot(0, self._apply_default_dock_sizes)  # again once a window manager placed it
-
-    @Slot()
-    def _apply_default_dock_sizes(self) -> None:
-        self.dock_layout.apply_default_sizes()
 
     # -- closing ---------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name

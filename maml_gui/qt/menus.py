@@ -42,7 +42,7 @@ class PresetMenu(QMenu):
         super().__init__("New from &Preset", parent)
         self.setObjectName("preset_menu")
         self._load_preset = load_preset
-        for name, description in list_presets().items():
+        for name, description in list_presets("regression").items():
             action = self.addAction(name)
             action.setData(name)
             action.setStatusTip(description)

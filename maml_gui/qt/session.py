@@ -1,17 +1,12 @@
 """The open experiment: its config, its model, and which run directory holds it.
 
-:class:`ExperimentSession` is the one place that drives :mod:`maml_gui.core` for the window and
-tells the widgets what changed through signals; it owns no widgets, so it is tested without a
-window. It keeps the config bookkeeping itself and hands the rest to two collaborators:
-:class:`~maml_gui.qt.training_lifecycle.TrainingLifecycle` (the training thread) and
-:class:`~maml_gui.qt.run_folder.RunFolder` (the run directory on disk).
-
-Two configs are kept apart: ``config`` is what the user is editing, ``model_config`` is what
-the current model was trained with. Saving writes the model with its own config.
-
-A run on disk is never overwritten by a different training: :meth:`start_training` trains a
-new model that belongs to no folder until it is saved; only :meth:`continue_training` (the same
-model, going on) autosaves into the folder the model came from.
+:class:`ExperimentSession` drives :mod:`maml_gui.core` for the window and signals what changed;
+it owns no widgets. It keeps the config bookkeeping (``config``, being edited, apart from
+``model_config``, what the model was trained with and is saved with) and hands the rest to
+:class:`~maml_gui.qt.training_lifecycle.TrainingLifecycle` (the thread) and
+:class:`~maml_gui.qt.run_folder.RunFolder` (the directory). A run on disk is never overwritten
+by a different training: :meth:`start_training` makes a new model that belongs to no folder
+until saved; only :meth:`continue_training` autosaves into the folder the model came from.
 """
 
 from __future__ import annotations
@@ -83,14 +78,6 @@ class ExperimentSession(QObject):
     @property
     def run_path(self) -> Path | None:
         return self.folder.path
-
-    @property
-    def report_interval_s(self) -> float:
-        return self.training.report_interval_s
-
-    @report_interval_s.setter
-    def report_interval_s(self, seconds: float) -> None:
-        self.training.report_interval_s = seconds
 
     @property
     def unsaved(self) -> bool:
@@ -202,6 +189,7 @@ class ExperimentSession(QObject):
                 self.error.emit(f"cannot resume {self.folder.resumable}: {err}")
                 return False
             self.folder.detach()
+        self.trainer.extend_to(self.config.training.iterations)  # the schedule and a save span the new total
         self._launch()
         return True
 
@@ -302,6 +290,10 @@ class ExperimentSession(QObject):
             run = load_run(path)  # read fully before anything is forgotten
         except RunError as err:
             self.error.emit(str(err))
+            return False
+        if run.config.task.kind != "regression":
+            self.error.emit(f"{path} is a {run.config.task.kind} run: the app opens those in a later version; "
+                            f"evaluate it with `maml-gui evaluate {path}`")
             return False
         self._forget_model()
         self.folder.adopt(run)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from maml_gui.core.training import Trainer
-from maml_gui.qt.worker import REPORT_INTERVAL_S, TrainingThread
+from maml_gui.core.training import REPORT_INTERVAL_S, Trainer
+from maml_gui.qt.worker import TrainingThread
 
 
 class TrainingState(enum.Enum):

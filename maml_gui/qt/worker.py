@@ -8,22 +8,22 @@ emitted as it comes. Stop and pause are ``threading.Event``\\ s inside a
 :class:`~maml_gui.core.training.TrainingControl`, set directly from the GUI thread: the worker's
 own event loop is busy, so queued calls to it would never run.
 
-:class:`TrainingThread` does the wiring (``started -> run``, ``finished -> quit``,
-``deleteLater`` on both) and the shutdown (stop, quit, wait).
+:class:`TrainingThread` does the wiring (:func:`~maml_gui.qt.threads.start_in_thread`) and the
+shutdown (stop, quit, wait). Why this is not superqt's ``GeneratorWorker``: see
+:mod:`maml_gui.qt.threads`.
 """
 
 from __future__ import annotations
 
 import logging
 import traceback
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from maml_gui.core.checkpoint import RunError, save_trainer
-from maml_gui.core.training import Trainer, TrainingControl, TrainingError
+from maml_gui.core.training import REPORT_INTERVAL_S, Trainer, TrainingControl, TrainingError
+from maml_gui.qt.threads import hand_back_to_gui_thread, start_in_thread
 
 log = logging.getLogger(__name__)
-
-REPORT_INTERVAL_S = 0.1  # at most ~10 reports a second reach the GUI
 
 
 class TrainingWorker(QObject):
@@ -56,11 +56,7 @@ class TrainingWorker(QObject):
             log.error("training failed:\n%s", traceback.format_exc())
             self.failed.emit(f"training stopped by an unexpected error: {type(err).__name__}: {err}")
         finally:
-            # Hand the object back to the GUI thread so that its deleteLater runs there: a
-            # Python-wrapped QObject destroyed in this thread takes Qt's connection lock and
-            # then waits for the GIL, which deadlocks against a GUI thread that holds the GIL
-            # while connecting signals (seen as a hang in pyqtgraph's LegendItem.addItem).
-            self.moveToThread(QCoreApplication.instance().thread())
+            hand_back_to_gui_thread(self)
             self.finished.emit()
 
     def _autosave(self, trainer: Trainer) -> None:
@@ -96,16 +92,8 @@ class TrainingThread(QObject):
         self.worker = TrainingWorker(trainer, self.control, iterations, autosave_dir, report_interval_s)
         # the Python reference is kept for the object's whole life: dropping it could delete the
         # QThread before its queued deleteLater runs
-        self._thread = QThread()
+        self._thread = start_in_thread(self.worker, "maml-training")
         self._ended = False
-        self._thread.setObjectName("maml-training")
-        self.worker.moveToThread(self._thread)
-        self._thread.started.connect(self.worker.run)
-        # quit() is thread-safe; a direct connection lets it land even while the GUI thread
-        # is blocked in wait() during shutdown
-        self.worker.finished.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
-        self.worker.finished.connect(self.worker.deleteLater)
-        self._thread.finished.connect(self._thread.deleteLater)
         self._thread.finished.connect(self._on_thread_finished)
         self.worker.progressed.connect(self._relay_progress)
         self.worker.failed.connect(self._relay_failure)

@@ -43,7 +43,7 @@ class _StandIn(ClassificationFamily):
 class PointBlobsStandIn(_StandIn):
     name = "blobs-standin"
     input_shape = (2,)
-    scale, noise = 6.0, 0.6
+    scale, noise = 6.0, 0.3
 
 
 class MeanImagesStandIn(_StandIn):

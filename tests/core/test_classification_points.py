@@ -60,3 +60,7 @@ def test_point_families_accept_every_split():
     for split in ("train", "val", "test"):
         assert fam.class_count(split) is None
         assert fam.sample(2, 7, 1, 1, torch.Generator().manual_seed(0), split=split).x_query.shape == (2, 7, 2)
+
+
+def test_point_tasks_name_no_lasting_classes():
+    assert sample("moons", meta_batch=2).classes is None      # every task draws its classes afresh

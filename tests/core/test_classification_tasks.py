@@ -46,6 +46,7 @@ def test_shapes_dtypes_and_labels(name, float64):
         assert (counts == per_class).all()   # every label 0..N-1, K (or Q) times in every task
     assert torch.isfinite(batch.x_support).all() and torch.isfinite(batch.x_query).all()
     assert fam.class_count("train") is None
+    assert set(fam.split_summary()) == {"train", "val", "test"}   # JSON-ready, for the run to store
 
 
 @pytest.mark.parametrize("name", PROCEDURAL)
@@ -91,9 +92,11 @@ def test_any_episode_sizes(name, meta_batch, ways, shots, queries, seed):
     ("ways", 1, "task.ways must be an integer >= 2, got 1"),
     ("shots", 0, "task.shots must be an integer >= 1, got 0"),
     ("queries", -1, "task.queries must be an integer >= 0, got -1"),
+    ("image_size", 4, "task.image_size must be an integer from 8 to 256, got 4"),
+    ("channels", 2, "task.channels must be 1 (grey) or 3 (RGB), got 2"),
 ])
 def test_bad_specs_are_one_line_errors(field, value, message):
-    spec = dict(family="blobs")
+    spec = dict(family="glyphs")
     spec[field] = value
     with pytest.raises(ValueError) as error:
         build_classification_family(ClassificationSpec(**spec))

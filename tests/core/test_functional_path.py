@@ -12,6 +12,7 @@ from maml_gui.core.adaptation import InnerRates
 from maml_gui.core.algorithms import build_learner
 from maml_gui.core.config import TaskConfig, TrainingConfig
 from maml_gui.core.conv_models import Conv4Spec
+from maml_gui.core.functional_model import Conv4Model
 from maml_gui.core.model_backends import FastMLPRegression, FunctionalBackend, backend_for
 from maml_gui.core.models import MLPSpec
 from maml_gui.core.tasks import build_family
@@ -66,15 +67,18 @@ def reference_module(learner):
     return copy.deepcopy(learner.backend.model.module).double()
 
 
-CASES = [("conv-pooled", POOLED, image_batch), ("conv-strided", STRIDED, image_batch),
-         ("mlp-points", POINTS_MLP, lambda spec, **k: point_batch(**k))]
+CASES = [("conv-pooled", POOLED, image_batch, False), ("conv-strided", STRIDED, image_batch, False),
+         ("conv-pooled-vmap", POOLED, image_batch, True), ("conv-strided-vmap", STRIDED, image_batch, True),
+         ("mlp-points", POINTS_MLP, lambda spec, **k: point_batch(**k), False)]
 
 
-@pytest.mark.parametrize("name, spec, make_batch", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("name, spec, make_batch, vmapped", CASES, ids=[c[0] for c in CASES])
 @pytest.mark.parametrize("algorithm, steps", [("maml", 1), ("maml", 2), ("fomaml", 2), ("anil", 2)])
-def test_generic_meta_gradient_matches_per_task_reference(name, spec, make_batch, algorithm, steps):
-    learner = learner_for(spec, algorithm=algorithm, inner_lr=0.3, inner_steps=steps)
+def test_generic_meta_gradient_matches_per_task_reference(name, spec, make_batch, vmapped, algorithm, steps):
+    """Conv-4 both as grouped convolutions (the default) and as functional_call under vmap."""
+    learner = learner_for(spec, algorithm=algorithm, inner_lr=0.3, inner_steps=steps, generic=vmapped)
     assert isinstance(learner.backend, FunctionalBackend)
+    assert isinstance(learner.backend.model, Conv4Model) == (spec is not POINTS_MLP and not vmapped)
     batch = make_batch(spec)
     leaves = [p.detach().clone().requires_grad_() for p in learner.meta_parameters()]
     grads, losses = engine_gradient(learner, batch)
@@ -218,3 +222,23 @@ def test_inner_loop_without_grad_equals_with_grad():
     for step in range(3):
         torch.testing.assert_close(quiet.query_predictions[step], loud.query_predictions[step].detach())
     assert not torch.allclose(quiet.query_predictions[0], quiet.query_predictions[2])
+
+
+@pytest.mark.parametrize("spec", [POOLED, STRIDED])
+def test_grouped_conv_forward_equals_vmap_for_shared_per_task_and_mixed_parameters(spec):
+    batch = image_batch(spec, tasks=3)
+    fast, vmapped = backend_for(spec, "classification"), backend_for(spec, "classification", generic=True)
+    shared = fast.initial_parameters(torch.Generator().manual_seed(2))
+    noise = torch.Generator().manual_seed(3)
+    per_task = [p + 0.1 * torch.randn(3, *p.shape, generator=noise) for p in shared]
+    for params in (shared, per_task, shared[:-2] + per_task[-2:]):
+        torch.testing.assert_close(fast.forward(params, batch.x_query), vmapped.forward(params, batch.x_query))
+
+
+@pytest.mark.parametrize("spec", [POOLED, STRIDED, Conv4Spec(channels=3, image_size=84, filters=32, outputs=5)])
+def test_conv4_parameter_count_and_feature_size(spec):
+    from maml_gui.core.conv_models import Conv4
+
+    module = Conv4(spec)
+    assert sum(p.numel() for p in module.parameters()) == spec.parameter_count()
+    assert module.features(torch.zeros(2, *spec.input_shape)).shape == (2, spec.feature_size)

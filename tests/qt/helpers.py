@@ -1,6 +1,8 @@
-"""Small configs and waits shared by the app-shell tests."""
+"""Small configs and a signal recorder shared by the Qt tests."""
 
 from __future__ import annotations
+
+from PySide6.QtCore import QObject, SignalInstance, Slot
 
 from maml_gui.core.config import ExperimentConfig, from_dict
 
@@ -16,3 +18,34 @@ def tiny_config(iterations: int = 40, **training) -> ExperimentConfig:
 def slow_config(**training) -> ExperimentConfig:
     """Trains long enough (many iterations) to be stopped, paused or saved midway."""
     return tiny_config(iterations=1_000_000, val_interval=1_000_000, **training)
+
+
+class SignalRecorder(QObject):
+    """Records what each named signal carries, in order, through @Slot receivers as the app's own
+    are: ``SignalRecorder(states=session.state_changed, done=job.done).states`` is a list (a
+    signal without arguments records ``None`` per emission)."""
+
+    def __init__(self, **signals: SignalInstance) -> None:
+        super().__init__()
+        self._sinks: dict[str, _Sink] = {}
+        for name, signal in signals.items():
+            sink = _Sink(self)
+            signal.connect(sink.take)
+            self._sinks[name] = sink
+
+    def __getattr__(self, name: str) -> list:
+        sinks = self.__dict__.get("_sinks")
+        if sinks is None or name not in sinks:
+            raise AttributeError(name)
+        return sinks[name].values
+
+
+class _Sink(QObject):
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.values: list = []
+
+    @Slot()
+    @Slot(object)
+    def take(self, value=None) -> None:
+        self.values.append(value)

@@ -18,7 +18,8 @@ from maml_gui.qt.main_window import MainWindow  # noqa: E402
 def test_cli_run_opens_with_the_same_config_curves_and_predictions(qtbot, tmp_path):
     out = tmp_path / "cli-run"
     assert main(["train", "--preset", "finn2017-sinusoid", "--iterations", "60", "--set", "training.val_interval=20",
-                 "--set", "training.log_every=1", "--set", "training.meta_batch=5", "--quiet", "--out", str(out)]) == 0
+                 "--set", "training.log_every=1", "--set", "training.meta_batch=5", "--set", "training.val_tasks=20",
+                 "--threads", "1", "--quiet", "--out", str(out)]) == 0
     run = load_run(out)
     window = MainWindow()
     window.settings.set(keys.CONFIRM_DISCARD, False)

@@ -201,7 +201,7 @@ def test_curves_follow_snapshot_adapt_after_an_edit(qtbot, playground, snapshot)
     wait_for_idle(qtbot, playground)
     assert len(playground.points()) == 4
     qtbot.waitUntil(lambda: curves_match(playground, expected_steps(snapshot, playground)), timeout=5000)
-    assert playground.controls.model_label.text() == "model: maml, iteration 20"
+    assert playground.controls.model_label.text() == "model: MAML, iteration 20"
 
 
 def test_steps_and_lr_controls_change_the_adaptation(qtbot, playground, snapshot):

@@ -213,3 +213,37 @@ def test_dialogs_start_in_a_folder_that_exists(tmp_path, monkeypatch):
     (tmp_path / "runs" / "a").mkdir(parents=True)
     settings.add_recent_run(tmp_path / "runs" / "a")
     assert settings.start_directory() == str((tmp_path / "runs").resolve())
+
+
+def click_in_next_message_box(text: str, seen: list) -> None:
+    """When the next message box shows, record its buttons (text: enabled) and its informative
+    text, then click the button ``text``."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(10, click)
+            return
+        buttons = {b.text().replace("&", ""): b for b in box.buttons()}
+        seen.append({name: b.isEnabled() for name, b in buttons.items()})
+        seen.append(box.informativeText())
+        buttons[text].click()
+    QTimer.singleShot(0, click)
+
+
+def test_the_train_dialog_offers_continue_only_where_it_can(qtbot, window, cli_run):
+    window.files.open_run(cli_run)
+    seen = []
+    click_in_next_message_box("Cancel", seen)
+    window.window_actions.start.trigger()
+    assert seen[0] == {"Continue this run": False, "Start a new run": True, "Cancel": True}
+    assert "raise Iterations" in seen[1]  # trained to its end: says why it cannot continue
+    assert window.session.state is TrainingState.IDLE and window.session.run_path == cli_run
+    window.config_panel.training.iterations.setValue(60)
+    click_in_next_message_box("Start a new run", seen)
+    window.window_actions.start.trigger()
+    assert seen[2]["Continue this run"] is True and "cannot" not in seen[3]
+    assert window.session.run_path is None and window.session.state is not TrainingState.IDLE
+    wait_idle(qtbot, window)

@@ -6,43 +6,15 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QObject, Slot  # noqa: E402
-
 from maml_gui.core.checkpoint import load_run  # noqa: E402
 from maml_gui.core.presets import load_preset  # noqa: E402
 from maml_gui.qt.session import ExperimentSession, TrainingState, same_experiment  # noqa: E402
-from tests.qt.helpers import slow_config, tiny_config  # noqa: E402
+from tests.qt.helpers import SignalRecorder, slow_config, tiny_config  # noqa: E402
 
 
-class Log(QObject):
-    def __init__(self, session: ExperimentSession) -> None:
-        super().__init__()
-        self.states, self.errors, self.progress, self.resets, self.snapshots = [], [], [], [], []
-        session.state_changed.connect(self.on_state)
-        session.error.connect(self.on_error)
-        session.progressed.connect(self.on_progress)
-        session.history_reset.connect(self.on_reset)
-        session.snapshot_changed.connect(self.on_snapshot)
-
-    @Slot(object)
-    def on_state(self, state) -> None:
-        self.states.append(state)
-
-    @Slot(str)
-    def on_error(self, message: str) -> None:
-        self.errors.append(message)
-
-    @Slot(object)
-    def on_progress(self, progress) -> None:
-        self.progress.append(progress)
-
-    @Slot(object)
-    def on_reset(self, history) -> None:
-        self.resets.append(history)
-
-    @Slot(object)
-    def on_snapshot(self, snapshot) -> None:
-        self.snapshots.append(snapshot)
+def record_session(session: ExperimentSession) -> SignalRecorder:
+    return SignalRecorder(states=session.state_changed, errors=session.error, progress=session.progressed,
+                          resets=session.history_reset, snapshots=session.snapshot_changed)
 
 
 @pytest.fixture
@@ -59,7 +31,7 @@ def train_to_end(qtbot, session: ExperimentSession) -> None:
 
 
 def test_training_runs_to_the_end_and_reports(qtbot, session):
-    log = Log(session)
+    log = record_session(session)
     train_to_end(qtbot, session)
     assert log.states[0] is TrainingState.RUNNING and log.states[-1] is TrainingState.IDLE
     assert log.progress[-1].finished and session.iteration == 40
@@ -69,7 +41,7 @@ def test_training_runs_to_the_end_and_reports(qtbot, session):
 
 def test_pause_resume_and_stop_change_state(qtbot, session):
     session.set_config(slow_config())
-    log = Log(session)
+    log = record_session(session)
     session.start_training()
     qtbot.waitUntil(lambda: session.iteration > 0, timeout=10_000)
     session.pause()
@@ -86,7 +58,7 @@ def test_continue_goes_on_from_the_stopped_iteration(qtbot, session):
     train_to_end(qtbot, session)
     session.set_config(session.config.with_overrides(["training.iterations=70"]))
     assert session.can_continue()
-    log = Log(session)
+    log = record_session(session)
     assert session.continue_training()
     qtbot.waitUntil(lambda: session.state is TrainingState.IDLE, timeout=20_000)
     qtbot.wait(20)
@@ -102,7 +74,7 @@ def test_a_changed_experiment_cannot_continue_but_keeps_its_model(qtbot, session
 
 
 def test_start_error_is_one_line(qtbot, session, monkeypatch):
-    log = Log(session)
+    log = record_session(session)
     monkeypatch.setattr("maml_gui.qt.session.Trainer", _raise_device_error)
     assert not session.start_training()
     assert log.errors == ["cannot start training: device 'cuda' is not available: no CUDA GPU found"]
@@ -120,7 +92,7 @@ def test_save_and_open_round_trip_with_points(qtbot, session, tmp_path):
     train_to_end(qtbot, session)
     assert session.save_run(tmp_path / "run") and not session.unsaved
     other = ExperimentSession()
-    log = Log(other)
+    log = record_session(other)
     loaded = []
     other.points_loaded.connect(loaded.append)
     assert other.open_run(tmp_path / "run")
@@ -147,7 +119,7 @@ def test_opened_run_resumes_exactly_where_it_stopped(qtbot, session, tmp_path):
 
 def test_save_while_training_goes_on_training(qtbot, session, tmp_path):
     session.set_config(slow_config())
-    log = Log(session)
+    log = record_session(session)
     session.start_training()
     qtbot.waitUntil(lambda: session.iteration > 5, timeout=10_000)
     assert session.save_run(tmp_path / "run")
@@ -160,20 +132,20 @@ def test_save_while_training_goes_on_training(qtbot, session, tmp_path):
 
 def test_save_refuses_a_folder_with_other_files(session, tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
-    log = Log(session)
+    log = record_session(session)
     assert not session.save_run(tmp_path)
     assert "holds other files" in log.errors[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
 def test_save_without_a_folder_asks_for_one(session):
-    log = Log(session)
+    log = record_session(session)
     assert not session.save_run()
     assert log.errors == ["choose a folder to save the run in"]
 
 
 def test_open_error_is_reported_and_keeps_the_experiment(session, tmp_path):
-    log = Log(session)
+    log = record_session(session)
     before = session.config
     assert not session.open_run(tmp_path / "missing")
     assert len(log.errors) == 1 and "not a directory" in log.errors[0]
@@ -182,8 +154,8 @@ def test_open_error_is_reported_and_keeps_the_experiment(session, tmp_path):
 
 def test_new_experiment_drops_reports_of_the_old_one(qtbot, session):
     session.set_config(slow_config())
-    session.report_interval_s = 0.0
-    log = Log(session)
+    session.training.report_interval_s = 0.0
+    log = record_session(session)
     session.start_training()
     qtbot.waitUntil(lambda: len(log.progress) > 3, timeout=10_000)
     session.new_experiment(tiny_config())
@@ -195,7 +167,7 @@ def test_new_experiment_drops_reports_of_the_old_one(qtbot, session):
 
 
 def test_preset_loading(session):
-    log = Log(session)
+    log = record_session(session)
     assert session.load_preset("finn2017-sinusoid")
     assert session.config == load_preset("finn2017-sinusoid")
     assert not session.load_preset("no-such-preset")
@@ -207,3 +179,17 @@ def test_same_experiment_ignores_only_length_and_name():
     assert same_experiment(base, base.with_overrides(["training.iterations=999", "name=other"]))
     assert not same_experiment(base, base.with_overrides(["training.meta_lr=0.01"]))
     assert not same_experiment(base, base.with_overrides(["task.shots=5"]))
+
+
+def test_a_classification_run_is_refused_with_one_line(session, tmp_path):
+    from maml_gui.core.checkpoint import save_trainer
+    from maml_gui.core.presets import load_preset
+    from maml_gui.core.training import Trainer
+
+    config = load_preset("points-3way-5shot").with_overrides(["training.val_tasks=4", "training.meta_batch=2"])
+    save_trainer(tmp_path / "run", Trainer(config, threads=1))
+    log = record_session(session)
+    before = session.config
+    assert not session.open_run(tmp_path / "run")
+    assert len(log.errors) == 1 and "classification" in log.errors[0] and "\n" not in log.errors[0]
+    assert session.config is before

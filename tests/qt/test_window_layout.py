@@ -131,3 +131,15 @@ def test_the_layout_comes_back_after_a_restart(make_window):
     for key, dock in first.docks.items():
         assert abs(second.docks[key].width() - dock.width()) <= 4, key
         assert abs(second.docks[key].height() - dock.height()) <= 4, key
+
+
+def test_resizing_the_window_keeps_each_dock_area_share(make_window):
+    window = make_window((1280, 800))
+    share = window.docks["experiment"].width() / window.width()
+    window.resize(1920, 1080)
+    settle()
+    assert window.docks["experiment"].width() / window.width() == pytest.approx(share, abs=0.02)
+    assert_good_layout(window)
+    window.resize(1024, 640)  # no Reset Layout: the docks shrink with the window, not the playground alone
+    settle()
+    assert_good_layout(window)

@@ -7,41 +7,15 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QObject, Slot  # noqa: E402
-
 from maml_gui.core.checkpoint import is_run, load_run  # noqa: E402
 from maml_gui.core.training import Trainer, TrainingError  # noqa: E402
 from maml_gui.qt.worker import TrainingThread  # noqa: E402
-from tests.qt.helpers import slow_config, tiny_config  # noqa: E402
+from tests.qt.helpers import SignalRecorder, slow_config, tiny_config  # noqa: E402
 from tests.recorders import WatchedControl  # noqa: E402
 
 
-class Recorder(QObject):
-    """Collects what the thread relays, through @Slot methods as the app does."""
-
-    def __init__(self, job: TrainingThread) -> None:
-        super().__init__()
-        self.reports, self.failures, self.autosaves, self.done = [], [], [], 0
-        job.progressed.connect(self.on_progress)
-        job.failed.connect(self.on_failure)
-        job.autosaved.connect(self.on_autosave)
-        job.done.connect(self.on_done)
-
-    @Slot(object)
-    def on_progress(self, progress) -> None:
-        self.reports.append(progress)
-
-    @Slot(str)
-    def on_failure(self, message: str) -> None:
-        self.failures.append(message)
-
-    @Slot(str)
-    def on_autosave(self, path: str) -> None:
-        self.autosaves.append(path)
-
-    @Slot()
-    def on_done(self) -> None:
-        self.done += 1
+def record_job(job: TrainingThread) -> SignalRecorder:
+    return SignalRecorder(reports=job.progressed, failures=job.failed, autosaves=job.autosaved, done=job.done)
 
 
 def run_to_end(qtbot, job: TrainingThread, timeout: int = 20_000) -> None:
@@ -52,7 +26,7 @@ def run_to_end(qtbot, job: TrainingThread, timeout: int = 20_000) -> None:
 def test_reports_cover_every_iteration_once_and_end_with_the_final_state(qtbot):
     trainer = Trainer(tiny_config(iterations=60))
     job = TrainingThread(trainer, report_interval_s=0.0)
-    recorder = Recorder(job)
+    recorder = record_job(job)
     run_to_end(qtbot, job)
     qtbot.wait(20)
     iterations = np.concatenate([p.iterations for p in recorder.reports])
@@ -61,13 +35,13 @@ def test_reports_cover_every_iteration_once_and_end_with_the_final_state(qtbot):
     assert final.finished and not final.stopped and final.iteration == 60
     assert final.snapshot.iteration == 60
     assert [p.validation.iteration for p in recorder.reports if p.validation is not None] == [0, 20, 40, 60]
-    assert recorder.done == 1 and recorder.failures == [] and not job.is_running()
+    assert len(recorder.done) == 1 and recorder.failures == [] and not job.is_running()
 
 
 def test_reports_are_throttled_by_wall_clock(qtbot):
     trainer = Trainer(tiny_config(iterations=400, val_interval=1000))
     job = TrainingThread(trainer, report_interval_s=10.0)  # longer than the whole run
-    recorder = Recorder(job)
+    recorder = record_job(job)
     run_to_end(qtbot, job)
     qtbot.wait(20)
     # only the reports that cannot wait: the first (it carries the iteration-0 validation), the
@@ -79,7 +53,7 @@ def test_reports_are_throttled_by_wall_clock(qtbot):
 def test_stop_ends_the_thread_after_the_current_iteration(qtbot):
     trainer = Trainer(slow_config())
     job = TrainingThread(trainer)
-    recorder = Recorder(job)
+    recorder = record_job(job)
     with qtbot.waitSignal(job.progressed, timeout=10_000):
         job.start()
     with qtbot.waitSignal(job.done, timeout=10_000):
@@ -93,7 +67,7 @@ def test_pause_holds_training_until_resume(qtbot, monkeypatch):
     monkeypatch.setattr("maml_gui.qt.worker.TrainingControl", WatchedControl)
     trainer = Trainer(slow_config())
     job = TrainingThread(trainer)
-    Recorder(job)
+    record_job(job)
     with qtbot.waitSignal(job.progressed, timeout=10_000):
         job.start()
     job.pause()
@@ -109,12 +83,12 @@ def test_pause_holds_training_until_resume(qtbot, monkeypatch):
 def test_stop_and_wait_works_while_paused_and_without_an_event_loop_turn(qtbot):
     trainer = Trainer(slow_config())
     job = TrainingThread(trainer)
-    recorder = Recorder(job)
+    recorder = record_job(job)
     with qtbot.waitSignal(job.progressed, timeout=10_000):
         job.start()
     job.pause()
     assert job.stop_and_wait(timeout_ms=30_000)  # closeEvent blocks the GUI thread here
-    assert recorder.done == 1 and not job.is_running()
+    assert len(recorder.done) == 1 and not job.is_running()
     assert job.stop_and_wait()  # a second call is harmless
 
 
@@ -126,18 +100,18 @@ def test_training_error_is_reported_as_one_line(qtbot, monkeypatch):
 
     monkeypatch.setattr(trainer, "train_iteration", diverge)
     job = TrainingThread(trainer)
-    recorder = Recorder(job)
+    recorder = record_job(job)
     run_to_end(qtbot, job)
     qtbot.wait(20)
     assert recorder.failures == ["the meta-loss became nan at iteration 1"]
-    assert recorder.done == 1
+    assert len(recorder.done) == 1
 
 
 def test_unexpected_exception_is_reported_not_raised(qtbot, monkeypatch):
     trainer = Trainer(tiny_config(iterations=50))
     monkeypatch.setattr(trainer, "train_iteration", lambda: 1 / 0)
     job = TrainingThread(trainer)
-    recorder = Recorder(job)
+    recorder = record_job(job)
     run_to_end(qtbot, job)
     qtbot.wait(20)
     assert len(recorder.failures) == 1
@@ -147,7 +121,7 @@ def test_unexpected_exception_is_reported_not_raised(qtbot, monkeypatch):
 def test_autosave_writes_a_resumable_run(qtbot, tmp_path):
     trainer = Trainer(tiny_config(iterations=40, val_interval=20))
     job = TrainingThread(trainer, autosave_dir=str(tmp_path / "run"))
-    recorder = Recorder(job)
+    recorder = record_job(job)
     run_to_end(qtbot, job)
     qtbot.wait(20)
     assert recorder.autosaves and recorder.failures == []
@@ -159,7 +133,7 @@ def test_failed_autosave_is_reported_once_and_training_goes_on(qtbot, tmp_path):
     blocker.write_text("not a folder")
     trainer = Trainer(tiny_config(iterations=60, val_interval=20))
     job = TrainingThread(trainer, autosave_dir=str(blocker / "run"))
-    recorder = Recorder(job)
+    recorder = record_job(job)
     run_to_end(qtbot, job)
     qtbot.wait(20)
     assert len(recorder.failures) == 1 and "autosave" in recorder.failures[0]
@@ -169,16 +143,16 @@ def test_failed_autosave_is_reported_once_and_training_goes_on(qtbot, tmp_path):
 def test_discarded_reports_never_reach_the_gui(qtbot):
     trainer = Trainer(tiny_config(iterations=200, val_interval=1000))
     job = TrainingThread(trainer, report_interval_s=0.0)
-    recorder = Recorder(job)
+    recorder = record_job(job)
     job.discard()
     run_to_end(qtbot, job)
     qtbot.wait(50)
-    assert recorder.reports == [] and recorder.done == 1
+    assert recorder.reports == [] and len(recorder.done) == 1
 
 
 def test_a_training_thread_runs_once(qtbot):
     job = TrainingThread(Trainer(tiny_config(iterations=5)))
-    Recorder(job)
+    record_job(job)
     run_to_end(qtbot, job)
     with pytest.raises(RuntimeError, match="runs once"):
         job.start()

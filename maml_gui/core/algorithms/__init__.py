@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from .base import MetaLearner, StepLosses
 from .baseline import PretrainedBaseline
+from .classification_baseline import ClassificationPretrainedBaseline
 from .gradient_based import GradientMetaLearner
 from .reptile import ReptileLearner
-
-ALGORITHM_NAMES = {
-    "maml": "MAML (second order)",
-    "fomaml": "First-order MAML",
-    "reptile": "Reptile",
-    "anil": "ANIL (head-only inner loop)",
-    "metasgd": "Meta-SGD (learned inner rates)",
-}
-
 
 def build_learner(spec, training, generator, device, kind: str = "regression", generic: bool = False) -> MetaLearner:
     """The learner for ``training.algorithm`` on model ``spec`` and task ``kind``; the hand-written
@@ -24,5 +16,5 @@ def build_learner(spec, training, generator, device, kind: str = "regression", g
     return GradientMetaLearner(spec, training, generator, device, kind, generic)
 
 
-__all__ = ["MetaLearner", "StepLosses", "PretrainedBaseline", "GradientMetaLearner", "ReptileLearner",
-           "build_learner", "ALGORITHM_NAMES"]
+__all__ = ["MetaLearner", "StepLosses", "PretrainedBaseline", "ClassificationPretrainedBaseline",
+           "GradientMetaLearner", "ReptileLearner", "build_learner"]

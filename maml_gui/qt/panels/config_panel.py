@@ -16,12 +16,40 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QPus
                                QWidget)
 
 from maml_gui.core.config import ConfigError, ExperimentConfig, from_dict
-from maml_gui.core.presets import list_presets
+from maml_gui.core.presets import list_presets, load_preset
+from maml_gui.qt.panels.algorithm_names import ALGORITHM_NAMES, MAML_PLUS_PLUS, is_maml_plus_plus
 from maml_gui.qt.panels.field_errors import error_field, formula_error_html
 from maml_gui.qt.panels.task_section import TaskSection
 from maml_gui.qt.panels.training_section import TrainingSection
+from maml_gui.qt.panels.wheel_guard import guard_wheel
 
 ERROR_STYLE = "color: #c0392b;"
+CHOOSE_PRESET = "choose a preset…"
+EDITED_PRESET = "{} (edited)"
+MACHINE_SETTINGS = ("device", "threads")  # where a config trains, not what: a preset with 1 thread is that preset
+
+
+def _experiment(config: ExperimentConfig) -> dict:
+    data = config.model_dump(mode="json")
+    for key in MACHINE_SETTINGS:
+        data["training"].pop(key, None)
+    return data
+NAME_LENGTH = 120
+
+
+def describe_experiment(config: ExperimentConfig) -> str:
+    """A name that says what is trained on what: ``"MAML++ on formula a * sin(b * x + c)"``."""
+    t = config.training
+    algorithm = MAML_PLUS_PLUS if is_maml_plus_plus(t.algorithm, t.learn_inner_lr, t.multi_step_loss) \
+        else t.algorithm
+    task = config.task.family + (f" {config.task.expression}" if config.task.family == "formula" else "")
+    name = f"{ALGORITHM_NAMES.get(algorithm, algorithm)} on {task}"
+    return name if len(name) <= NAME_LENGTH else name[:NAME_LENGTH - 1] + "…"
+
+
+def _what_the_name_describes(config: ExperimentConfig) -> tuple:
+    t = config.training
+    return (config.task.family, config.task.expression, t.algorithm, t.learn_inner_lr, t.multi_step_loss)
 
 
 class ConfigPanel(QScrollArea):
@@ -40,8 +68,13 @@ class ConfigPanel(QScrollArea):
         self.preset.setObjectName("preset")
         self.preset.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.preset.setMinimumContentsLength(12)
-        self.preset.addItem("choose a preset…", None)
-        for name, description in list_presets().items():
+        self.preset.addItem(CHOOSE_PRESET, None)
+        self._preset_configs = {}  # the box shows the preset the form's config is, if it is one
+        self._preset_experiments: dict[str, dict] = {}
+        self.preset_origin: str | None = None  # the preset the form was loaded from, while it is edited
+        for name, description in list_presets("regression").items():
+            self._preset_configs[name] = load_preset(name)
+            self._preset_experiments[name] = _experiment(self._preset_configs[name])
             self.preset.addItem(name, name)
             self.preset.setItemData(self.preset.count() - 1, description, Qt.ItemDataRole.ToolTipRole)
         self.name_label = QLabel(body)
@@ -69,6 +102,7 @@ class ConfigPanel(QScrollArea):
         layout.addLayout(buttons)
         layout.addStretch(1)
         self.setWidget(body)
+        self.wheel_filter = guard_wheel(body)  # the wheel scrolls the form, not the value under the pointer
         self.config = ExperimentConfig()
         self.error = ""
         self._loading = False
@@ -102,6 +136,32 @@ class ConfigPanel(QScrollArea):
             self._loading = False
         self._show_error("")
         self.task.preview.show_task(config.task)
+        self.preset_origin = self._matching_preset(config)  # a preset, or a run or TOML of its own
+        self._show_matching_preset(config)
+
+    def _matching_preset(self, config: ExperimentConfig) -> str | None:
+        experiment = _experiment(config)
+        return next((name for name, preset in self._preset_experiments.items() if preset == experiment), None)
+
+    def _show_matching_preset(self, config: ExperimentConfig) -> None:
+        """The preset that ``config`` is; "<preset> (edited)" once the form changed it; else the prompt."""
+        name = self._matching_preset(config)
+        self.preset.setItemText(0, EDITED_PRESET.format(self.preset_origin) if name is None and self.preset_origin
+                                else CHOOSE_PRESET)
+        index = self.preset.findData(name) if name is not None else 0
+        self.preset.setCurrentIndex(max(index, 0))
+
+    def _named_for_what_it_is(self, config: ExperimentConfig) -> ExperimentConfig:
+        """A preset's or a generated name is renamed when the family or algorithm changes (a
+        sinusoid preset switched to a formula is no longer "MAML on sinusoids"); a user's own is kept."""
+        old = self.config
+        if _what_the_name_describes(config) == _what_the_name_describes(old):
+            return config
+        generic = {ExperimentConfig.model_fields["name"].default, describe_experiment(old),
+                   *(preset.name for preset in self._preset_configs.values())}
+        if old.name not in generic:
+            return config
+        return config.model_copy(update={"name": describe_experiment(config)})
 
     def current_config(self) -> ExperimentConfig:
         """The form's contents as a validated config; raises ConfigError with one line."""
@@ -134,7 +194,8 @@ class ConfigPanel(QScrollArea):
         if spot is None:
             return False
         if spot.anchor is self.task.expression:
-            text = formula_error_html(self.task.expression.text(), message)
+            # the validator read the stripped text: its columns count from there
+            text = formula_error_html(self.task.expression.text().strip(), message)
         else:
             text = html.escape(message.partition(": ")[2] or message)
         spot.marker.show(spot, text)
@@ -151,13 +212,16 @@ class ConfigPanel(QScrollArea):
             return
         self._show_error("")
         self.task.preview.show_task(config.task)
+        config = self._named_for_what_it_is(config)
         if config != self.config:
             self.config = config
+            self.name_label.setText(config.name)
+            self._show_matching_preset(config)
             self.config_edited.emit(config)
 
     @Slot(int)
     def _on_preset_activated(self, index: int) -> None:
         name = self.preset.itemData(index)
-        self.preset.setCurrentIndex(0)  # the combo is a chooser, not a state
+        self._show_matching_preset(self.config)  # until the window has loaded it (or was told not to)
         if name:
             self.preset_chosen.emit(name)

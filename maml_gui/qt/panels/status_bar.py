@@ -8,11 +8,11 @@ a new model starts): see :mod:`.fixed_labels`.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from maml_gui.core.training import Progress
 from maml_gui.qt.panels.fixed_labels import fit_width, fixed_label, show_text
-from maml_gui.qt.panels.training_status import format_duration
+from maml_gui.qt.panels.training_status import format_count, format_duration
 
 WIDEST = {  # the text each label makes room for at first
     "iteration": "iteration 99,999 / 99,999",
@@ -46,9 +46,6 @@ class TrainingStatusBar:
         self.current = 0
         self.reset(1)
 
-    def widgets(self) -> list[QWidget]:
-        return [*self.labels.values(), self.progress_bar]
-
     @Slot()
     def reset(self, total: int, iteration: int = 0) -> None:
         """A new or opened model: no speed or time yet; the labels narrow again."""
@@ -67,10 +64,7 @@ class TrainingStatusBar:
     def set_iteration(self, iteration: int) -> None:
         self.current = max(int(iteration), 0)
         self.progress_bar.setValue(min(self.current, self.total))
-        show_text(self.iteration, f"iteration {self.current:,} / {self.total:,}")
-
-    def set_state(self, text: str) -> None:
-        show_text(self.state, text)
+        show_text(self.iteration, f"iteration {format_count(self.current, self.total)}")
 
     @Slot(object)
     def show_progress(self, progress: Progress) -> None:

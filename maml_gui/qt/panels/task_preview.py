@@ -14,7 +14,7 @@ import torch
 from PySide6.QtWidgets import QWidget
 
 from maml_gui.core.config import TaskConfig
-from maml_gui.core.tasks import build_family
+from maml_gui.core.tasks.family_cache import family_for
 
 PREVIEW_TASKS = 8
 PREVIEW_SEED = 2017
@@ -28,7 +28,7 @@ def preview_curves(task: TaskConfig, tasks: int = PREVIEW_TASKS, seed: int = PRE
     """(x grid [G], true curves [tasks, G], support points of the first task [K, 2]).
 
     Raises ValueError (the family's readable message) when the config cannot build a family."""
-    family = build_family(task)
+    family = family_for(task)
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         batch = family.sample(tasks, task.shots, 0, generator=generator)

@@ -9,22 +9,21 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLineEdit, QVBoxLayout, QWidget
 
-from maml_gui.core.config import ALGORITHMS, EvaluationConfig, ExperimentConfig, ModelConfig, TrainingConfig
+from maml_gui.core.config import EvaluationConfig, ExperimentConfig, ModelConfig, TrainingConfig
 from maml_gui.core.device import DEVICE_CHOICES, available_devices
+from maml_gui.qt.panels.algorithm_names import (ALGORITHM_DESCRIPTIONS, ALGORITHM_NAMES, FORM_ALGORITHMS,
+                                                MAML_PLUS_PLUS, is_maml_plus_plus, maml_plus_plus_options)
 from maml_gui.qt.panels.field_errors import FieldErrorMarker, FieldSpot
 from maml_gui.qt.panels.fields import choice_field, float_field, int_field, set_choice
 
-ALGORITHM_LABELS = {
-    "maml": "MAML (second order)",
-    "fomaml": "first-order MAML",
-    "reptile": "Reptile",
-    "anil": "ANIL (adapt the head only)",
-    "metasgd": "Meta-SGD (learned per-parameter rates)",
-}
+ALGORITHM_LABELS = ALGORITHM_NAMES  # short: never cut in a narrow form; the tooltips say more
 ACTIVATIONS = ModelConfig.model_fields["activation"].annotation.__args__
 DEVICE_LABELS = {"auto": "Auto", "cpu": "CPU", "cuda": "CUDA", "mps": "MPS"}
 SCHEDULES = TrainingConfig.model_fields["meta_lr_schedule"].annotation.__args__
-SCHEDULE_LABELS = {"constant": "constant", "cosine": "cosine annealing (MAML++)", "linear": "linear decay"}
+SCHEDULE_LABELS = {"constant": "constant", "cosine": "cosine", "linear": "linear"}  # short: never cut
+SCHEDULE_DESCRIPTIONS = {"constant": "the meta learning rate stays the same",
+                         "cosine": "cosine annealing down to min_meta_lr (MAML++)",
+                         "linear": "linear decay down to min_meta_lr"}
 
 
 def parse_hidden(text: str) -> list[int]:
@@ -54,14 +53,16 @@ class TrainingSection(QWidget):
         model_form.addRow("Hidden layers", self.hidden)
         model_form.addRow("Activation", self.activation)
 
-        self.algorithm = choice_field(ALGORITHMS, "algorithm", training_box)
-        for index, name in enumerate(ALGORITHMS):
-            self.algorithm.setItemText(index, ALGORITHM_LABELS.get(name, name))
+        self.algorithm = choice_field(FORM_ALGORITHMS, "algorithm", training_box)
+        for index, name in enumerate(FORM_ALGORITHMS):
+            self.algorithm.setItemText(index, ALGORITHM_NAMES[name])
+            self.algorithm.setItemData(index, ALGORITHM_DESCRIPTIONS[name], Qt.ItemDataRole.ToolTipRole)
         self.inner_lr = float_field(TrainingConfig, "inner_lr", training_box, "inner-loop step size α")
-        self.inner_steps = int_field(TrainingConfig, "inner_steps", training_box, "gradient steps per task in training")
+        self.inner_steps = int_field(TrainingConfig, "inner_steps", training_box, "gradient steps per task in meta-training (the "
+                                   "playground's Adapt steps are its own)")
         self.eval_inner_steps = int_field(EvaluationConfig, "inner_steps", training_box,
                                           "gradient steps drawn in the adaptation curve at validation and used "
-                                          "by evaluation")
+                                          "by evaluation (the playground's Adapt steps are its own)")
         self.eval_inner_steps.setObjectName("eval_inner_steps")
         self.meta_lr = float_field(TrainingConfig, "meta_lr", training_box, "outer-loop learning rate β")
         self.meta_batch = int_field(TrainingConfig, "meta_batch", training_box, "tasks per meta-iteration")
@@ -74,6 +75,7 @@ class TrainingSection(QWidget):
                                              "how the meta learning rate changes over the iterations")
         for index, name in enumerate(SCHEDULES):
             self.meta_lr_schedule.setItemText(index, SCHEDULE_LABELS.get(name, name))
+            self.meta_lr_schedule.setItemData(index, SCHEDULE_DESCRIPTIONS.get(name, ""), Qt.ItemDataRole.ToolTipRole)
         self.first_order_iterations = int_field(TrainingConfig, "first_order_iterations", training_box,
                                                 "MAML++ derivative-order annealing: first-order meta-gradients "
                                                 "for this many iterations, then second order (0: off)")
@@ -132,6 +134,8 @@ class TrainingSection(QWidget):
                        self.val_interval, self.first_order_iterations, self.seed)
         self._combos = (self.activation, self.algorithm, self.meta_lr_schedule, self.device)
         self._checks = (self.learn_inner_lr, self.multi_step_loss, self.baseline)
+        self._shown_algorithm = self.algorithm.currentData()
+        self.algorithm.currentIndexChanged.connect(self._on_algorithm_chosen)  # before the edit is emitted
         self.hidden.editingFinished.connect(self._emit_edited)
         for spin in self._spins:
             spin.valueChanged.connect(self._emit_edited)
@@ -149,7 +153,9 @@ class TrainingSection(QWidget):
         try:
             self.hidden.setText(", ".join(str(h) for h in config.model.hidden))
             set_choice(self.activation, config.model.activation)
-            set_choice(self.algorithm, t.algorithm)
+            plus_plus = is_maml_plus_plus(t.algorithm, t.learn_inner_lr, t.multi_step_loss)
+            set_choice(self.algorithm, MAML_PLUS_PLUS if plus_plus else t.algorithm)
+            self._shown_algorithm = self.algorithm.currentData()
             set_choice(self.device, t.device)
             set_choice(self.meta_lr_schedule, t.meta_lr_schedule)
             self.eval_inner_steps.setValue(config.evaluation.inner_steps)
@@ -167,10 +173,47 @@ class TrainingSection(QWidget):
         model = {"hidden": parse_hidden(self.hidden.text()), "activation": self.activation.currentData()}
         training = {spin.objectName(): spin.value() for spin in self._spins}
         training.update({check.objectName(): check.isChecked() for check in self._checks})
-        training.update(algorithm=self.algorithm.currentData(), device=self.device.currentData(),
+        algorithm = self.algorithm.currentData()
+        training.update(algorithm="maml" if algorithm == MAML_PLUS_PLUS else algorithm, device=self.device.currentData(),
                         meta_lr_schedule=self.meta_lr_schedule.currentData())
         return {"model": model, "training": training, "evaluation": {"inner_steps": self.eval_inner_steps.value()}}
 
+    @Slot(int)
+    def _on_algorithm_chosen(self, _index: int) -> None:
+        """MAML++ sets its options; leaving MAML++ for another algorithm clears LSLR and MSL."""
+        chosen, left = self.algorithm.currentData(), self._shown_algorithm
+        self._shown_algorithm = chosen
+        if chosen == MAML_PLUS_PLUS:
+            options = maml_plus_plus_options(self.iterations.value(), self.first_order_iterations.value())
+        elif left == MAML_PLUS_PLUS:
+            options = {"learn_inner_lr": False, "multi_step_loss": False}
+        else:
+            return
+        widgets = (self.learn_inner_lr, self.multi_step_loss, self.meta_lr_schedule, self.first_order_iterations)
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            self.learn_inner_lr.setChecked(options["learn_inner_lr"])
+            self.multi_step_loss.setChecked(options["multi_step_loss"])
+            if "meta_lr_schedule" in options:
+                set_choice(self.meta_lr_schedule, options["meta_lr_schedule"])
+                self.first_order_iterations.setValue(options["first_order_iterations"])
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+
     @Slot()
     def _emit_edited(self) -> None:
+        self._show_maml_plus_plus_if_it_is()
         self.edited.emit()
+
+    def _show_maml_plus_plus_if_it_is(self) -> None:
+        """Ticking LSLR and MSL on MAML is choosing MAML++; unticking one on MAML++ is MAML."""
+        shown = self.algorithm.currentData()
+        both = self.learn_inner_lr.isChecked() and self.multi_step_loss.isChecked()
+        wanted = MAML_PLUS_PLUS if shown == "maml" and both else "maml" if shown == MAML_PLUS_PLUS and not both else shown
+        if wanted != shown:
+            self.algorithm.blockSignals(True)
+            set_choice(self.algorithm, wanted)
+            self.algorithm.blockSignals(False)
+            self._shown_algorithm = wanted

@@ -26,6 +26,11 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def format_count(iteration: int, total: int) -> str:
+    """Iterations done of the total, as every part of the window writes them: ``1,336 / 70,000``."""
+    return f"{iteration:,} / {total:,}"
+
+
 ROOM_FOR = "0.1234 before → 0.1234 after"
 
 
@@ -47,7 +52,7 @@ class TrainingStatusPanel(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.progress_bar = QProgressBar(self)
-        self.progress_bar.setFormat("%v / %m")
+        self.progress_bar.valueChanged.connect(self._show_count)
         self.progress_bar.setObjectName("training_progress")
         self.speed, self.time, self.losses, self.validation, self.device = (
             self._value_label(name) for name in ("speed", "time", "train_loss", "validation_loss", "device"))
@@ -68,6 +73,12 @@ class TrainingStatusPanel(QWidget):
         layout.addStretch(1)
         self.reset()
 
+    @Slot()
+    def _show_count(self) -> None:
+        """``1,336 / 70,000``: the status bar's format (Qt's ``%v / %m`` has no thousands separators)."""
+        bar = self.progress_bar
+        bar.setFormat(format_count(bar.value(), bar.maximum()))
+
     def _value_label(self, name: str) -> QLabel:
         label = fixed_label(self, f"status_{name}", ROOM_FOR)
         label.setText("–")
@@ -77,12 +88,14 @@ class TrainingStatusPanel(QWidget):
     def reset(self, total: int = 1) -> None:
         self.progress_bar.setRange(0, max(total, 1))
         self.progress_bar.setValue(0)
+        self._show_count()
         for label in (self.speed, self.time, self.losses, self.validation, self.device):
             fit_width(label, ROOM_FOR)
             label.setText("–")
 
     def set_total(self, total: int) -> None:
         self.progress_bar.setMaximum(max(total, 1))
+        self._show_count()
 
     def set_iteration(self, iteration: int) -> None:
         self.progress_bar.setValue(min(iteration, self.progress_bar.maximum()))
@@ -91,6 +104,7 @@ class TrainingStatusPanel(QWidget):
     def show_progress(self, progress: Progress) -> None:
         self.progress_bar.setMaximum(max(progress.total, 1))
         self.progress_bar.setValue(min(progress.iteration, progress.total))
+        self._show_count()
         if progress.iterations.size:  # a report without new iterations has no speed to tell
             show_text(self.speed, f"{progress.its_per_s:,.0f} it/s · meta lr {progress.meta_lr:.3g}")
         left = "done" if progress.finished else "stopped" if progress.stopped else format_duration(progress.eta_s)

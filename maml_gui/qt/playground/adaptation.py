@@ -13,7 +13,9 @@ import logging
 import threading
 
 import torch
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from maml_gui.qt.threads import hand_back_to_gui_thread, start_in_thread
 
 from .prediction import AdaptationRequest, AdaptationResult, compute_adaptation
 
@@ -60,11 +62,7 @@ class AdaptationWorker(QObject):
                 # looked up at call time so tests can slow it down
                 self.resultReady.emit(compute_adaptation(request))
         finally:
-            # Hand the object back to the GUI thread so that its deleteLater runs there: a
-            # Python-wrapped QObject destroyed in this thread takes Qt's connection lock and
-            # then waits for the GIL, which deadlocks against a GUI thread that holds the GIL
-            # while connecting signals (seen as a hang in pyqtgraph's LegendItem.addItem).
-            self.moveToThread(QCoreApplication.instance().thread())
+            hand_back_to_gui_thread(self)
             self.finished.emit()
 
 
@@ -83,15 +81,8 @@ class AdaptationRunner(QObject):
         self.latest_id = 0
         self.dropped = 0  # stale results dropped (for tests and the benchmark)
         self.worker = AdaptationWorker()
-        self._thread: QThread | None = QThread()
-        self._thread.setObjectName("maml-playground-adaptation")
-        self.worker.moveToThread(self._thread)
-        self._thread.started.connect(self.worker.run)
         self.worker.resultReady.connect(self._on_worker_result)
-        # quit() is thread-safe; direct, so it lands while the GUI thread waits in shutdown()
-        self.worker.finished.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
-        self.worker.finished.connect(self.worker.deleteLater)
-        self._thread.finished.connect(self._thread.deleteLater)
+        self._thread: QThread | None = start_in_thread(self.worker, "maml-playground-adaptation")
         self._thread.start()
 
     def next_request_id(self) -> int:

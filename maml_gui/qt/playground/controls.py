@@ -8,6 +8,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFo
                                QPushButton, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
+from maml_gui.qt.panels.wheel_guard import guard_wheel
+
 from .prediction import BASELINE_OFF, BASELINE_PRETRAINED, BASELINE_RANDOM
 
 CONTROLS_WIDTH = 230
@@ -31,7 +33,8 @@ class PlaygroundControls(QWidget):
         # (a few a second) repaint the label alone instead of laying out the window again
         self.model_label = QLabel("no model yet")
         self.model_label.setObjectName("playground_model")
-        self.model_label.setFixedSize(CONTROLS_WIDTH - 12, self.model_label.fontMetrics().height() + 4)
+        self.model_label.setWordWrap(True)  # room for two lines: "model: First-order MAML++, iteration 70,000"
+        self.model_label.setFixedSize(CONTROLS_WIDTH - 12, 2 * self.model_label.fontMetrics().lineSpacing() + 4)
         self.sample_button = QPushButton("Sample task")
         self.sample_button.setToolTip("Draw a random task from the current distribution: "
                                       "its true curve (dashed) and K support points")
@@ -39,15 +42,17 @@ class PlaygroundControls(QWidget):
         self.steps_spin = QSpinBox()
         self.steps_spin.setRange(1, MAX_STEPS)
         self.steps_spin.setValue(DEFAULT_STEPS)
-        self.steps_spin.setToolTip("Inner gradient steps S: curves for steps 0..S are drawn")
+        self.steps_spin.setToolTip("Gradient steps the playground takes on your points: curves for steps 0..S "
+                                   "are drawn. Separate from the Experiment form's inner steps (train: per task "
+                                   "in meta-training; eval: the validation curve)")
         self.lr_spin = QDoubleSpinBox()
         self.lr_spin.setRange(0.0, 10.0)
         self.lr_spin.setDecimals(4)
         self.lr_spin.setSingleStep(0.001)
         self.lr_spin.setSpecialValueText(LEARNED_LR_TEXT)  # shown at 0: use the run's own rates
         self.lr_spin.setValue(0.0)
-        self.lr_spin.setToolTip("Inner learning rate; at its minimum the run's learned (Meta-SGD, MAML++) "
-                                "or configured rate is used")
+        self.lr_spin.setToolTip("Step size of the playground's adaptation; at its minimum the run's learned "
+                                "(Meta-SGD, MAML++) or configured inner learning rate is used")
         self.baseline_combo = QComboBox()
         for mode, text in BASELINE_CHOICES:
             self.baseline_combo.addItem(text, mode)
@@ -63,8 +68,8 @@ class PlaygroundControls(QWidget):
         self.mse_caption.setWordWrap(True)
 
         form = QFormLayout()
-        form.addRow("Inner steps", self.steps_spin)
-        form.addRow("Inner lr", self.lr_spin)
+        form.addRow("Adapt steps", self.steps_spin)  # not the form's "Inner steps (train/eval)": see tooltips
+        form.addRow("Adapt lr", self.lr_spin)
         form.addRow(self.baseline_combo)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -77,6 +82,7 @@ class PlaygroundControls(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self.setFixedWidth(CONTROLS_WIDTH)
 
+        self.wheel_filter = guard_wheel(self)
         self.steps_spin.valueChanged.connect(self.settingsChanged)
         self.lr_spin.valueChanged.connect(self.settingsChanged)
         self.baseline_combo.currentIndexChanged.connect(self.settingsChanged)
@@ -129,4 +135,5 @@ class PlaygroundControls(QWidget):
 
 
 def _fmt(values: np.ndarray | None, index: int) -> str:
-    return "–" if values is None else f"{float(values[index]):.4g}"
+    """Four significant digits, trailing zeros kept: ``4.000`` next to ``4.486``, not ``4``."""
+    return "–" if values is None else f"{float(values[index]):#.4g}"

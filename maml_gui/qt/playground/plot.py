@@ -10,6 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+from .curve_key import CurveKey
 from .prediction import AdaptationResult
 from .viewbox import PointEditViewBox
 
@@ -49,9 +50,7 @@ class PlaygroundPlot(pg.PlotWidget):
         item.setLabel("bottom", "x")
         item.setLabel("left", "y")
         item.setMenuEnabled(True)
-        legend_brush = pg.mkColor(pg.getConfigOption("background"))
-        legend_brush.setAlpha(170)  # curves under the legend stay visible, its text readable
-        self.legend = item.addLegend(offset=(10, 10), labelTextSize="8pt", brush=pg.mkBrush(legend_brush))
+        self.key = CurveKey()  # what the lines are, under the plot (the window places it): never over the data
         self.true_curve = pg.PlotDataItem(pen=pg.mkPen(TRUE_CURVE_COLOR, width=1, style=Qt.PenStyle.DashLine))
         self.baseline_curve = pg.PlotDataItem(
             pen=pg.mkPen(BASELINE_COLOR, width=1, style=Qt.PenStyle.DashDotLine))
@@ -64,7 +63,6 @@ class PlaygroundPlot(pg.PlotWidget):
         for z, scatter in ((20, self.support), (21, self.selection)):
             scatter.setZValue(z)
             item.addItem(scatter)
-        self._legend_entries: list[tuple[object, str]] = []
 
     # -- drawing -------------------------------------------------------------------------
     def show_points(self, points, selected: int | None = None) -> None:
@@ -103,24 +101,15 @@ class PlaygroundPlot(pg.PlotWidget):
             self.true_curve.setData(result.x, result.true_y)
         else:
             self.true_curve.setData([], [])
-        self._update_legend(result, shown)
+        self._update_key(result, colors[:shown])
 
-    def _update_legend(self, result: AdaptationResult | None, shown: int) -> None:
-        entries: list[tuple[object, str]] = []
-        if result is not None and result.true_y is not None:
-            entries.append((self.true_curve, "true function"))
-        for index in range(shown):
-            entries.append((self.step_curves[index], "step 0 (meta-learned init)" if index == 0 else f"step {index}"))
+    def _update_key(self, result: AdaptationResult | None, colors: list) -> None:
+        true_curve = pg.mkColor(TRUE_CURVE_COLOR) if result is not None and result.true_y is not None else None
+        baseline = None
         if result is not None and result.baseline is not None:
             steps = len(result.baseline) - 1
-            entries.append((self.baseline_curve, f"{result.baseline_label}, after {steps} steps"))
-        if entries == self._legend_entries:
-            return
-        self.legend.clear()
-        self.legend.setColumnCount(2 if len(entries) > 5 else 1)
-        for curve, name in entries:
-            self.legend.addItem(curve, name)
-        self._legend_entries = entries
+            baseline = (pg.mkColor(BASELINE_COLOR), f"{result.baseline_label}, after {steps} steps")
+        self.key.set_entries(colors, true_curve, baseline)
 
     def curve_data(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(x, y) of every visible step curve, step 0 first (for tests and the benchmark)."""

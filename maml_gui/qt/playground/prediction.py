@@ -69,7 +69,10 @@ def query_grid(x_range: tuple[float, float], points, count: int = GRID_POINTS) -
 
 
 def _mse(predictions: np.ndarray, true_y: np.ndarray) -> np.ndarray:
-    return ((predictions - true_y[None, :]) ** 2).mean(axis=1)
+    """Per-step MSE in float64: a diverging adaptation (1e20 and up) squared overflows float32,
+    which printed numpy's "overflow encountered in square" once per step and edit."""
+    error = predictions.astype(np.float64) - true_y.astype(np.float64)[None, :]
+    return np.square(error).mean(axis=1)
 
 
 def _baseline(request: AdaptationRequest, xs, ys, xq) -> tuple[torch.Tensor | None, str]:

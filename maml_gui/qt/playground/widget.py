@@ -19,6 +19,8 @@ from maml_gui.core.config import ExperimentConfig
 from maml_gui.core.snapshot import ModelSnapshot
 from maml_gui.core.tasks import TaskBatch, TaskFamily, build_family
 
+from maml_gui.qt.panels.algorithm_names import model_algorithm_name
+
 from .adaptation import AdaptationRunner
 from .commands import AddPointCommand, ClearPointsCommand, MovePointCommand, RemovePointCommand, ReplacePointsCommand
 from .controls import PlaygroundControls
@@ -29,6 +31,14 @@ from .view_range import typical_view
 
 NO_SNAPSHOT_HINT = "Train or open a run to see the meta-learned model adapt."
 EDIT_HINT = "Click: add a point · drag a point: move it · right-click or Delete: remove · drag elsewhere: pan"
+
+
+def as_sentence(note: str) -> str:
+    """``"the baseline appears…"`` -> ``"The baseline appears…."``: notes follow a full stop."""
+    note = note.strip()
+    if not note:
+        return note
+    return note[0].upper() + note[1:] + ("" if note.endswith((".", "!", "?", "…")) else ".")
 
 
 class PlaygroundWidget(QWidget):
@@ -60,6 +70,7 @@ class PlaygroundWidget(QWidget):
         left = QVBoxLayout()
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.plot, stretch=1)
+        left.addWidget(self.plot.key)
         left.addWidget(self.hint)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -242,16 +253,16 @@ class PlaygroundWidget(QWidget):
             self.hint.setText(result.error)
             return
         snapshot = self._snapshot
+        name = "" if snapshot is None else model_algorithm_name(snapshot.algorithm, snapshot.rates.per_step is not None)
         bundled = self._bundled[1] if self.showing_bundled_model() else ""
-        self.controls.show_model(None if snapshot is None else snapshot.iteration,
-                                 "" if snapshot is None else snapshot.algorithm, bundled)
+        self.controls.show_model(None if snapshot is None else snapshot.iteration, name, bundled)
         # the hint's text stays the same while training goes on (its iteration is in the
         # fixed-size model label): a changing word-wrapped label would relayout the window
-        lines = [NO_SNAPSHOT_HINT if snapshot is None else f"Adapting the meta-learned model ({snapshot.algorithm})."]
+        lines = [NO_SNAPSHOT_HINT if snapshot is None else f"Adapting the meta-learned model ({name})."]
         if bundled:
             lines = [f"Adapting the {bundled} (shipped with the app; Train replaces it)."]
         if result is not None:
-            lines.extend(result.notes)
+            lines.extend(as_sentence(note) for note in result.notes)
         self.hint.setText(" ".join(lines) + "\n" + EDIT_HINT)
 
     def step_curves(self) -> list[np.ndarray]:

@@ -15,11 +15,16 @@ from PySide6.QtWidgets import QWidget
 from maml_gui.core.evaluation import AdaptationCurve
 from maml_gui.core.metrics import MetricsHistory, ValidationRecord
 from maml_gui.core.training import Progress
+from maml_gui.qt.plots.axes import plain_axes
+from maml_gui.qt.plots.empty_state import EmptyPlotMessage
 
 META_COLOR = (41, 128, 185)
 BASELINE_COLOR = (127, 140, 141)
 BAND_ALPHA = 50
 LOG_BAND_FLOOR = 0.01  # on a log axis a band reaching below zero is drawn down to 1% of the mean
+EMPTY_TEXT = "The query MSE after 0, 1, 2, … inner steps appears here at the first validation"
+STEPS_LABEL = "inner gradient steps"
+EMPTY_RANGE = ((0.0, 10.0), (0.0, 1.0))
 
 
 class _CurveWithBand:
@@ -45,6 +50,19 @@ class _CurveWithBand:
         self.lower.setData(steps, np.maximum(mse - ci, mse * LOG_BAND_FLOOR if log_scale else 0.0))
 
 
+def _swatch(color) -> str:
+    return f"<span style='color: {pg.mkColor(color).name()}'>━●━</span>"
+
+
+def curve_key(record: ValidationRecord) -> str:
+    """The title: which line is which (a legend inside covered the baseline in a small window).
+    Short, so it fits a 1024-pixel-wide window: a title wider than the plot widens the plot past its dock."""
+    parts = [f"{_swatch(META_COLOR)} meta-learned init"]
+    if record.baseline is not None:
+        parts.append(f"{_swatch(BASELINE_COLOR)} pretrained baseline")
+    return "&nbsp;&nbsp;".join(parts)
+
+
 class AdaptationCurvePlot(pg.PlotWidget):
     """Query MSE against the number of inner steps, at the latest validation."""
 
@@ -52,14 +70,16 @@ class AdaptationCurvePlot(pg.PlotWidget):
         super().__init__(parent)
         self.setObjectName("adaptation_curve_plot")
         item = self.getPlotItem()
-        item.setLabel("bottom", "inner gradient steps")
+        item.setLabel("bottom", STEPS_LABEL)
         item.setLabel("left", "query MSE (validation tasks)")
         item.showGrid(x=True, y=True, alpha=0.2)
-        item.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 200))
+        plain_axes(item)
+        self.empty_message = EmptyPlotMessage(item, EMPTY_TEXT)
         self.meta = _CurveWithBand(item, META_COLOR, "meta-learned init")
         self.baseline = _CurveWithBand(item, BASELINE_COLOR, "pretrained baseline")
         self.record: ValidationRecord | None = None
         self.log_scale = False
+        self.show_record(None)
 
     @Slot(bool)
     def set_log_scale(self, enabled: bool) -> None:
@@ -72,8 +92,16 @@ class AdaptationCurvePlot(pg.PlotWidget):
         self.record = record
         self.meta.show(record.curve if record is not None else None, self.log_scale)
         self.baseline.show(record.baseline if record is not None else None, self.log_scale)
-        title = f"validation at iteration {record.iteration}" if record is not None else "no validation yet"
-        self.getPlotItem().setTitle(title, size="9pt")
+        item = self.getPlotItem()
+        item.setTitle(None if record is None else curve_key(record), size="9pt")  # None: no title row
+        item.setLabel("bottom", STEPS_LABEL if record is None else f"{STEPS_LABEL} · validation at iteration "
+                                                                   f"{record.iteration:,}")
+        self.empty_message.set_visible(record is None)
+        if record is None:  # plain axes, not the last run's (maybe diverged) ranges
+            (x0, x1), (y0, y1) = EMPTY_RANGE
+            item.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        else:
+            item.enableAutoRange()
 
     @Slot(object)
     def reset(self, history: MetricsHistory | None = None) -> None:

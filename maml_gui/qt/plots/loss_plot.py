@@ -15,12 +15,17 @@ from PySide6.QtWidgets import QWidget
 
 from maml_gui.core.metrics import MetricsHistory
 from maml_gui.core.training import Progress
+from maml_gui.qt.plots.axes import ThinLogAxis, plain_axes
+from maml_gui.qt.plots.empty_state import EmptyPlotMessage
 from maml_gui.qt.plots.series import GrowingSeries, SmoothedSeries
 from maml_gui.qt.plots.smoothing import DEFAULT_WEIGHT
 
 BEFORE_COLOR = (230, 126, 34)  # orange: the unadapted initialisation
 AFTER_COLOR = (41, 128, 185)  # blue: after the training inner steps
 RAW_ALPHA = 64  # the raw curve at 25% opacity behind the smoothed one
+EMPTY_TEXT = "The meta-loss appears here when training starts (F5)"
+EMPTY_X_RANGE = (0.0, 100.0)
+EMPTY_Y_RANGE = {True: (-2.0, 1.0), False: (0.0, 2.0)}  # log10 of 0.01..10, or linear 0..2
 
 
 def _pen(color, alpha: int = 255, dashed: bool = False):
@@ -35,14 +40,16 @@ class MetaLossPlot(pg.PlotWidget):
 
     def __init__(self, parent: QWidget | None = None, log_scale: bool = True,
                  smoothing: float = DEFAULT_WEIGHT) -> None:
-        super().__init__(parent)
+        super().__init__(parent, axisItems={"left": ThinLogAxis("left")})  # uncrowded log labels
         self.setObjectName("meta_loss_plot")
         item = self.getPlotItem()
         item.setLabel("bottom", "meta-iteration")
         item.setLabel("left", "query MSE")
         item.showGrid(x=True, y=True, alpha=0.2)
+        plain_axes(item)
+        self.empty_message = EmptyPlotMessage(item, EMPTY_TEXT)
         # two compact columns along the top: one row less of curves hidden under it
-        item.addLegend(offset=(-10, 5), brush=pg.mkBrush(255, 255, 255, 200), colCount=2, labelTextSize="8pt",
+        self.legend = item.addLegend(offset=(-10, 5), brush=pg.mkBrush(255, 255, 255, 200), colCount=2, labelTextSize="8pt",
                        verSpacing=-6)
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
@@ -70,6 +77,11 @@ class MetaLossPlot(pg.PlotWidget):
         self.log_scale = bool(enabled)
         self.getPlotItem().setLogMode(y=self.log_scale)
         self._redraw()
+        if self.is_empty():
+            self._show_empty()
+
+    def is_empty(self) -> bool:
+        return not any(len(series) for series, _ in self._pairs)
 
     @property
     def smoothing(self) -> float:
@@ -95,13 +107,17 @@ class MetaLossPlot(pg.PlotWidget):
                 self.val_before.extend([record.iteration], [record.loss_before])
                 self.val_after.extend([record.iteration], [record.loss_after])
         self._redraw()
-        self.getPlotItem().enableAutoRange()
+        if self.is_empty():
+            self._show_empty()
+        else:
+            self._show_data()
 
     @Slot(object)
     def add_progress(self, progress: Progress) -> None:
         """Append one training report (every iteration since the last one); only the curves
         that grew are handed their data again."""
         pairs = ()
+        was_empty = self.is_empty()
         if progress.iterations.size:
             self._add_training(progress.iterations, progress.loss_before, progress.loss_after)
             pairs += self._training_pairs
@@ -111,12 +127,25 @@ class MetaLossPlot(pg.PlotWidget):
             self.val_after.extend([record.iteration], [record.loss_after])
             pairs += self._validation_pairs
         self._redraw(pairs)
+        if was_empty and not self.is_empty():
+            self._show_data()
 
     def point_count(self) -> int:
         """Training iterations drawn (for tests and the status line)."""
         return len(self.raw_after)
 
     # -- drawing -------------------------------------------------------------------------------
+    def _show_empty(self) -> None:
+        """Plain axes and the message; the ranges of a previous (maybe diverged) run are gone."""
+        self.empty_message.set_visible(True)
+        self.legend.setVisible(False)
+        self.getPlotItem().setRange(xRange=EMPTY_X_RANGE, yRange=EMPTY_Y_RANGE[self.log_scale], padding=0)
+
+    def _show_data(self) -> None:
+        self.empty_message.set_visible(False)
+        self.legend.setVisible(True)
+        self.getPlotItem().enableAutoRange()
+
     def _add_training(self, iterations, before, after) -> None:
         self.raw_before.extend(iterations, before)
         self.raw_after.extend(iterations, after)

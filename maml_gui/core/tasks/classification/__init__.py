@@ -8,11 +8,20 @@ one line (for the app and ``maml-gui presets``).
 from __future__ import annotations
 
 from .base import ClassificationFamily, ClassificationSpec, ClassificationTaskBatch, ProgressCallback
+from .dataset_folders import DatasetFolderInfo, inspect_dataset_folder, list_dataset
+from .glyphs import GlyphFamily
+from .image_folders import SPLITS, ImageFolderFamily
 from .points import POINT_FAMILIES, POINT_RANGE
 
 _POINT_CLASSES = {cls.name: cls for cls in POINT_FAMILIES}
+IMAGE_SIZE_RANGE = (8, 256)
 
-CLASSIFICATION_DESCRIPTIONS: dict[str, str] = {cls.name: cls.description for cls in POINT_FAMILIES}
+CLASSIFICATION_DESCRIPTIONS: dict[str, str] = {
+    **{cls.name: cls.description for cls in POINT_FAMILIES},
+    GlyphFamily.name: GlyphFamily.description,
+    **ImageFolderFamily.descriptions,
+}
+FOLDER_FAMILIES: tuple[str, ...] = tuple(ImageFolderFamily.descriptions)
 CLASSIFICATION_FAMILIES: tuple[str, ...] = tuple(CLASSIFICATION_DESCRIPTIONS)
 
 
@@ -22,6 +31,13 @@ def check_spec(spec: ClassificationSpec) -> None:
         value = getattr(spec, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
             raise ValueError(f"task.{name} must be an integer >= {least}, got {value!r}")
+    if spec.family in _POINT_CLASSES:
+        return
+    low, high = IMAGE_SIZE_RANGE
+    if not isinstance(spec.image_size, int) or not low <= spec.image_size <= high:
+        raise ValueError(f"task.image_size must be an integer from {low} to {high}, got {spec.image_size!r}")
+    if spec.channels not in (1, 3):
+        raise ValueError(f"task.channels must be 1 (grey) or 3 (RGB), got {spec.channels!r}")
 
 
 def build_classification_family(spec: ClassificationSpec,
@@ -34,9 +50,18 @@ def build_classification_family(spec: ClassificationSpec,
         raise ValueError(f"unknown classification family {spec.family!r}; "
                          f"allowed: {', '.join(CLASSIFICATION_FAMILIES)}")
     check_spec(spec)
-    return _POINT_CLASSES[spec.family]()
+    if spec.family in _POINT_CLASSES:
+        return _POINT_CLASSES[spec.family]()
+    if spec.family == GlyphFamily.name:
+        return GlyphFamily(spec.image_size, spec.channels, spec.rotations, spec.split_seed)
+    listing = list_dataset(spec.root, spec.family)
+    family = ImageFolderFamily(listing, spec.image_size, spec.channels, spec.rotations, spec.split_seed, progress)
+    for split in SPLITS:   # refuse now, not at the first validation, a folder too small for the episodes
+        family.check_episode(spec.ways, spec.shots, spec.queries, split)
+    return family
 
 
 __all__ = ["ClassificationFamily", "ClassificationSpec", "ClassificationTaskBatch", "ProgressCallback",
            "CLASSIFICATION_FAMILIES", "CLASSIFICATION_DESCRIPTIONS", "POINT_RANGE",
-           "build_classification_family"]
+           "FOLDER_FAMILIES", "DatasetFolderInfo", "GlyphFamily", "ImageFolderFamily", "build_classification_family",
+           "inspect_dataset_folder"]

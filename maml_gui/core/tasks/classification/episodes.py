@@ -55,21 +55,29 @@ def check_split(split: str) -> None:
         raise ValueError(f"unknown split {split!r}; allowed: train, val, test")
 
 
-def assemble_episodes(examples: Tensor, labels: Tensor, shots: int, ways: int,
-                      family: ClassificationFamily) -> ClassificationTaskBatch:
-    """Split per-class examples into support and query sets.
+def assemble_episodes(support: Tensor, query: Tensor, labels: Tensor, family: ClassificationFamily,
+                      slot_classes: Tensor | None = None) -> ClassificationTaskBatch:
+    """Lay out per-class examples as support and query sets, class slot by class slot.
 
-    ``examples`` is ``[B, N, K+Q, *input_shape]`` (class slot j of task b in row ``[b, j]``),
-    ``labels`` is ``[B, N]``: the label each class slot gets (a permutation of ``0..N-1`` per task).
-    Support and query sets are laid out class by class: ``[B, N*K, ...]`` and ``[B, N*Q, ...]``.
+    ``support`` is ``[B, N, K, *input_shape]`` and ``query`` ``[B, N, Q, *input_shape]`` (class slot j
+    of task b in row ``[b, j]``); ``labels`` ``[B, N]`` is the label each class slot gets (a
+    permutation of ``0..N-1`` per task). Gives ``x_support`` ``[B, N*K, ...]``, ``x_query``
+    ``[B, N*Q, ...]`` as float32 (no copy where the parts are already contiguous float32).
+    ``slot_classes`` ``[B, N]`` (the class each slot was drawn from) becomes ``batch.classes``,
+    reordered by label: ``classes[b, n]`` is the class labelled n in task b.
     """
-    meta_batch, _, per_class = examples.shape[:3]
-    shape = examples.shape[3:]
-    y = labels[:, :, None].expand(meta_batch, ways, per_class)
-    queries = per_class - shots
+    meta_batch, ways, shots = support.shape[:3]
+    queries = query.shape[2]
+    shape = support.shape[3:]
     return ClassificationTaskBatch(
-        x_support=examples[:, :, :shots].reshape(meta_batch, ways * shots, *shape).contiguous(),
-        y_support=y[:, :, :shots].reshape(meta_batch, ways * shots).contiguous(),
-        x_query=examples[:, :, shots:].reshape(meta_batch, ways * queries, *shape).contiguous(),
-        y_query=y[:, :, shots:].reshape(meta_batch, ways * queries).contiguous(),
-        ways=ways, family=family)
+        x_support=support.reshape(meta_batch, ways * shots, *shape).to(torch.float32).contiguous(),
+        y_support=labels[:, :, None].expand(meta_batch, ways, shots).reshape(meta_batch, ways * shots),
+        x_query=query.reshape(meta_batch, ways * queries, *shape).to(torch.float32).contiguous(),
+        y_query=labels[:, :, None].expand(meta_batch, ways, queries).reshape(meta_batch, ways * queries),
+        ways=ways, family=family,
+        classes=None if slot_classes is None else torch.empty_like(slot_classes).scatter_(1, labels, slot_classes))
+
+
+def split_examples(examples: Tensor, shots: int) -> tuple[Tensor, Tensor]:
+    """``[B, N, K+Q, ...]`` -> support ``[B, N, K, ...]`` and query ``[B, N, Q, ...]``."""
+    return examples[:, :, :shots], examples[:, :, shots:]

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 
 from .base import ClassificationFamily, ClassificationTaskBatch, Split
-from .episodes import RandomSource, assemble_episodes, check_episode_sizes, check_split
+from .episodes import RandomSource, assemble_episodes, check_episode_sizes, check_split, split_examples
 
 POINT_RANGE = (-5.0, 5.0)  # every coordinate of every point lies in this interval
 TWO_PI = 2.0 * math.pi
@@ -31,6 +31,10 @@ class PointFamily(ClassificationFamily):
         check_split(split)
         return None
 
+    def split_summary(self) -> dict[str, str]:
+        """No class split: every task draws its classes afresh (so batches name no classes)."""
+        return {split: "every task draws new classes (no class pool)" for split in ("train", "val", "test")}
+
     def canonical_points(self, rng: RandomSource, meta_batch: int, ways: int, per_class: int) -> Tensor:
         """``[B, N, M, 2]`` points of class slot j in row j, roughly inside the unit disk."""
         raise NotImplementedError
@@ -44,7 +48,7 @@ class PointFamily(ClassificationFamily):
         points = self.canonical_points(rng, meta_batch, ways, shots + queries)
         points = place_in_plane(points, rng)
         labels = rng.permutations(meta_batch, ways)
-        return assemble_episodes(points, labels, shots, ways, self)
+        return assemble_episodes(*split_examples(points, shots), labels, self)
 
 
 def place_in_plane(points: Tensor, rng: RandomSource) -> Tensor:
