@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from maml_gui import __version__
 from maml_gui.core.config import ConfigError, from_toml
-from maml_gui.core.device import default_threads
+from maml_gui.core.threads import choose_threads
 from maml_gui.core.presets import preset_names
 from maml_gui.qt import settings as keys
 from maml_gui.qt.bundled_model import offer_bundled_model
@@ -34,7 +34,7 @@ def configure_application(app: QCoreApplication) -> None:
     QCoreApplication.setApplicationVersion(__version__)
     keys.configure_settings_format()
     pg.setConfigOptions(antialias=False, useOpenGL=False, background="w", foreground="k")
-    torch.set_num_threads(default_threads(leave_free=1))  # training sets it again in its own thread
+    torch.set_num_threads(choose_threads(leave_free=1).count)  # training sets it again in its own thread
     icon = app_icon_path()
     if icon is not None and isinstance(app, QApplication):
         app.setWindowIcon(QIcon(str(icon)))
