@@ -20,6 +20,7 @@ from maml_gui.core.config import ConfigError, from_toml
 from maml_gui.core.threads import choose_threads
 from maml_gui.core.presets import preset_names
 from maml_gui.qt import settings as keys
+from maml_gui.qt.bundled_model import offer_bundled_model
 from maml_gui.qt.main_window import APP_NAME, MainWindow
 from maml_gui.qt.resources import app_icon_path
 
@@ -55,7 +56,9 @@ def warm_up_torch() -> None:
 
 
 def create_window(run: str | None = None) -> MainWindow:
-    """The main window with ``run`` opened, else the config edited last time, else the last preset used."""
+    """The main window with ``run`` opened, else the config edited last time, else the last preset used.
+
+    Without a run, the bundled trained model is shown when it fits the experiment."""
     window = MainWindow()
     try:
         return _open_start_state(window, run)
@@ -70,16 +73,21 @@ def _open_start_state(window: MainWindow, run: str | None) -> MainWindow:
     if run is not None:
         window.files.open_run(Path(run))
         return window
+    _start_experiment(window)
+    offer_bundled_model(window.session, window.playground, window.statusBar().showMessage)
+    return window
+
+
+def _start_experiment(window: MainWindow) -> None:
     text = window.settings.get(keys.LAST_CONFIG)
     if text:
         try:
             window.session.new_experiment(from_toml(text, "the last session's config"))
-            return window
+            return
         except ConfigError as err:  # e.g. written by another version: fall back to a preset
             log.warning("%s; starting from a preset", err)
     name = window.settings.get(keys.LAST_PRESET)
     window.load_preset(name if name in preset_names("regression") else keys.LAST_PRESET.default)
-    return window
 
 
 def quit_on_interrupt(app: QApplication) -> QTimer:
