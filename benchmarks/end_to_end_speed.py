@@ -35,7 +35,22 @@ from pathlib import Path
 import torch
 
 from maml_gui.cli_train import run_training
-from maml_gui.core.background_save import BackgroundRunWriter
+from maml_gui.core.checkpoint import save_trainer
+
+try:
+    from maml_gui.core.background_save import BackgroundRunWriter
+except ImportError:  # an older tree (for before/after figures): autosaves were written in the training thread
+    class BackgroundRunWriter:  # type: ignore[no-redef]
+        def __init__(self, path) -> None:
+            self.path = path
+
+        def __call__(self, trainer) -> None:
+            save_trainer(self.path, trainer)
+
+        save_now = __call__
+
+        def wait(self) -> None:
+            pass
 from maml_gui.core.presets import load_preset
 from maml_gui.core.training import Trainer
 

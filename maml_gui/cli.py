@@ -8,12 +8,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
 from .core.choices import DEVICE_CHOICES
 
 COMMANDS = ("gui", "train", "evaluate", "export", "presets", "sweep")
+MAX_THREADS = 1024  # as the config's training.threads
 MAX_EVALUATION_POINTS = 50_000_000  # about 200 MB per float32 tensor of the task batch
 
 
@@ -21,8 +23,25 @@ class UsageError(Exception):
     """A problem with the user's input: one line, exit status 2."""
 
 
+def print_error(message: object) -> None:
+    """``maml-gui: error: MESSAGE`` on stderr, as one line with control and bidi characters escaped."""
+    from .core.messages import one_line
+
+    print(f"maml-gui: error: {one_line(message)}", file=sys.stderr)
+
+
+class OneLineArgumentParser(argparse.ArgumentParser):
+    """argparse that reports a bad argument as one line (no usage block) and exits with status 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        from .core.messages import one_line
+
+        print(f"{one_line(self.prog)}: error: {one_line(message)} (see --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="maml-gui", description="MAML Studio: meta-learning experiments, "
+    parser = OneLineArgumentParser(prog="maml-gui", description="MAML Studio: meta-learning experiments, "
                                      "in a window (default) or headless.")
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -38,7 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--iterations", type=int, help="total iterations to reach")
     train.add_argument("--seed", type=int)
     train.add_argument("--device", choices=DEVICE_CHOICES)
-    train.add_argument("--threads", type=_positive_int, help="torch threads (default: all cores)")
+    train.add_argument("--threads", type=_thread_count,
+                       help=f"torch threads, 1 to {MAX_THREADS} (default: chosen for the model size; "
+                            "above the core count it is lowered to it)")
     train.add_argument("--out", help="run directory to write")
     train.add_argument("--resume", metavar="DIR", help="continue the run in DIR (written back to DIR unless --out)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -69,14 +90,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
+def _thread_count(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}") from None
+    if not 1 <= value <= MAX_THREADS:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_THREADS}, got {text[:40]}")
     return value
+
+
+def _exists(path: str) -> bool:
+    try:
+        return os.path.lexists(path)
+    except (OSError, ValueError):  # a name too long, a NUL byte
+        return False
 
 
 def _version() -> str:
@@ -88,9 +116,8 @@ def _version() -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
-        if argv and not Path(argv[0]).exists():
-            print(f"maml-gui: error: {argv[0]!r} is neither a command ({', '.join(COMMANDS)}) nor a run directory",
-                  file=sys.stderr)
+        if argv and not _exists(argv[0]):
+            print_error(f"{argv[0][:200]!r} is neither a command ({', '.join(COMMANDS)}) nor a run directory")
             return 2
         argv = ["gui", *argv]
     args = _parser().parse_args(argv)
@@ -99,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                 "sweep": _sweep}[
             args.command](args)
     except UsageError as err:
-        print(f"maml-gui: error: {err}", file=sys.stderr)
+        print_error(err)
         return 2
 
 
@@ -192,6 +219,7 @@ def _evaluate(args) -> int:
     from .core.device import resolve_device
     from .core.evaluation import evaluate
     from .core.experiment_setup import task_sampler
+    from .core.resources import check_evaluation_fits
 
     for name, most in (("tasks", 1_000_000), ("shots", 1000), ("queries", 100_000)):
         value = getattr(args, name)
@@ -216,6 +244,7 @@ def _evaluate(args) -> int:
         raise UsageError(f"{tasks:,} tasks x {shots + queries:,} points is too much at once "
                          f"(at most {MAX_EVALUATION_POINTS:,} points); lower --tasks or --queries")
     try:
+        check_evaluation_fits(run.config, tasks, shots, queries, max(steps), device)  # counts inner steps
         family = task_sampler(run.config).family
     except _user_errors() as err:
         raise UsageError(str(err)) from None
@@ -228,6 +257,10 @@ def _evaluate(args) -> int:
         raise UsageError(str(err)) from None
     except (torch.OutOfMemoryError, MemoryError):
         raise UsageError("out of memory: evaluate fewer --tasks or --queries") from None
+    except RuntimeError as err:  # torch 2.13 on CPU: "DefaultCPUAllocator: can't allocate memory"
+        if "allocat" not in str(err):
+            raise
+        raise UsageError("out of memory: evaluate fewer --tasks, --queries or --steps") from None
     if args.json:
         finite = {k: [v if not isinstance(v, float) or math.isfinite(v) else None for v in vs]
                   if isinstance(vs, list) else vs for k, vs in result.to_dict().items()}

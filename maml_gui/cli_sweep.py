@@ -22,6 +22,12 @@ def add_parser(sub) -> None:
                        help="change the base config, e.g. training.iterations=2000 (repeatable)")
     sweep.add_argument("--grid", action="append", default=[], metavar="SECTION.KEY=V1,V2,...",
                        help="values to try for a config field, e.g. training.inner_lr=0.001,0.01 (repeatable)")
+    sweep.add_argument("--random", type=int, metavar="K", help="random search: K draws of the --range fields "
+                       "(crossed with --grid and --seeds)")
+    sweep.add_argument("--range", dest="ranges", action="append", default=[], metavar="SECTION.KEY=KIND:LOW:HIGH",
+                       help="a field to draw for --random: KIND log (log-uniform), lin or int, e.g. "
+                       "training.inner_lr=log:0.001:0.1 (repeatable)")
+    sweep.add_argument("--random-seed", type=int, default=0, help="seed of the random draws (default 0)")
     sweep.add_argument("--seeds", default="0", help="comma-separated seeds, each trial once per seed (default 0)")
     sweep.add_argument("--jobs", type=int, default=1, help="trials trained at once, each in its own process")
     sweep.add_argument("--threads", type=int, help="torch threads per trial (default: cores // jobs)")
@@ -36,7 +42,7 @@ def run_sweep_command(args, usage_error, user_errors) -> int:
     from .core.sweep import SweepError, expand, parse_grid, parse_seeds, prepare_directory, sweep_record
     from .core.sweep_runner import FINISHED, NEW, SweepRunner
 
-    for name, most in (("jobs", 256), ("threads", 1024), ("eval_tasks", 1_000_000)):
+    for name, most in (("jobs", 256), ("threads", 1024), ("eval_tasks", 1_000_000), ("random", 10_000)):
         value = getattr(args, name)
         if value is not None and not 1 <= value <= most:
             raise usage_error(f"--{name.replace('_', '-')} must be between 1 and {most:,}, got {value}")
@@ -44,8 +50,9 @@ def run_sweep_command(args, usage_error, user_errors) -> int:
     try:
         base = _base_config(args)
         grid, seeds = parse_grid(args.grid), parse_seeds(args.seeds)
-        trials = expand(base, grid, seeds)
-        rerun = prepare_directory(out, sweep_record(base, grid, seeds))
+        points, random = _random_points(args, base, grid)
+        trials = expand(base, grid, seeds, points)
+        rerun = prepare_directory(out, sweep_record(base, grid, seeds, random))
     except (SweepError, *user_errors) as err:
         raise usage_error(str(err)) from None
     runner = SweepRunner(out, trials, args.jobs, args.threads, args.eval_tasks)
@@ -83,7 +90,7 @@ def run_sweep_command(args, usage_error, user_errors) -> int:
         print(f"interrupted: {done} of {len(trials)} trials finished and kept; run the same command again to "
               "continue (unfinished trials resume where they stopped)", file=sys.stderr)
         return 130
-    table = run_table([out / t.name for t in trials if (out / t.name).is_dir()], always=tuple(k for k, _ in grid))
+    table = run_table([out / t.name for t in trials if (out / t.name).is_dir()], always=tuple(trials[0].values))
     try:
         from .core.atomic_files import atomic_write
 
@@ -95,6 +102,28 @@ def run_sweep_command(args, usage_error, user_errors) -> int:
     print(f"summary written to {out / SUMMARY_FILE}" + (f"; {len(failed)} trial(s) failed" if failed else ""),
           file=sys.stderr)
     return 1 if failed or any(r.status == "interrupted" for r in results) else 0
+
+
+def _random_points(args, base, grid):
+    """The random draws (or None) and how they were made, for ``sweep.json``."""
+    from .core.sweep import SweepError, expand
+    from .core.sweep_random import parse_ranges, range_ends, sample_points
+
+    if args.random is None and not args.ranges:
+        return None, None
+    if args.random is None or not args.ranges:
+        raise SweepError("random search needs both --random K and at least one --range KEY=KIND:LOW:HIGH")
+    ranges = parse_ranges(args.ranges)
+    clash = {k for k, _ in grid} & {k for k, *_ in ranges}
+    if clash:
+        raise SweepError(f"{', '.join(sorted(clash))}: give a field with --grid or --range, not both")
+    for key, ends in range_ends(ranges):  # both ends must be values the config accepts
+        try:
+            expand(base, [(key, ends)], [0])
+        except SweepError as err:
+            raise SweepError(str(err).replace("--grid", "--range", 1)) from None
+    record = {"count": args.random, "seed": args.random_seed, "ranges": [list(r) for r in ranges]}
+    return sample_points(ranges, args.random, args.random_seed), record
 
 
 def _base_config(args):

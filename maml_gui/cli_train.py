@@ -11,6 +11,8 @@ from pathlib import Path
 
 from .core import checkpoint
 from .core.background_save import BackgroundRunWriter
+from .core.messages import one_line
+from .core.threads import choose_threads
 from .core.training import Trainer, TrainingControl, TrainingError
 
 RUN_FILES = (checkpoint.CONFIG, checkpoint.METRICS, checkpoint.VALIDATION, checkpoint.WEIGHTS, checkpoint.RESUME,
@@ -21,16 +23,24 @@ class TrainUsageError(Exception):
     """Bad input for ``train``: one line, exit status 2."""
 
 
-def check_output_dir(out: Path, resuming_from: Path | None) -> None:
-    """Refuse to overwrite someone else's files; make sure the directory can be written."""
-    same_run = resuming_from is not None and out.resolve() == resuming_from.resolve()
-    if out.exists() and not out.is_dir():
+def check_output_dir(out: Path, resuming_from: Path | None, create: bool = True) -> None:
+    """Refuse to overwrite someone else's files; make sure the directory can be written
+    (``create=False``: only the refusals, nothing is created)."""
+    try:
+        same_run = resuming_from is not None and out.resolve() == resuming_from.resolve()
+        exists, is_dir = out.exists(), out.is_dir()
+    except (OSError, RuntimeError) as err:  # a name too long; RuntimeError: a symlink loop (Python 3.11)
+        raise TrainUsageError(f"cannot use {one_line(out)} as the run directory: "
+                              f"{getattr(err, 'strerror', None) or 'a symlink loop or an unusable path'}") from None
+    if exists and not is_dir:
         raise TrainUsageError(f"{out} exists and is not a directory")
     if not same_run and out.is_dir():
         clash = [name for name in RUN_FILES if (out / name).exists()]
         if clash:
             hint = f"; continue it with --resume {out}" if checkpoint.is_run(out) else ""
             raise TrainUsageError(f"{out} already holds {', '.join(clash)}: choose an empty --out{hint}")
+    if not create:
+        return
     try:
         out.mkdir(parents=True, exist_ok=True)
         checkpoint.atomic_write(out / ".write-test", b"")
@@ -48,8 +58,9 @@ def load_trainer(args, load_config) -> tuple[Trainer, Path, int]:
             raise TrainUsageError("--resume continues a run as it was configured; drop the config, --preset, --set "
                                   "and --seed")
         out = Path(args.out or args.resume)
-        check_output_dir(out, Path(args.resume))
+        check_output_dir(out, Path(args.resume), create=False)  # refuse before loading, create nothing yet
         trainer, _ = checkpoint.resume_trainer(args.resume, device=args.device, threads=args.threads)
+        check_output_dir(out, Path(args.resume))  # the run loaded: now create --out
         configured = trainer.config.training.iterations
         target = args.iterations or configured
         if target > trainer.iteration:
@@ -58,14 +69,23 @@ def load_trainer(args, load_config) -> tuple[Trainer, Path, int]:
             if trainer.config.training.iterations != configured and schedule != "constant":
                 print(f"note: the {schedule} meta-lr schedule now spans {target} iterations instead of {configured}",
                       file=sys.stderr)
+        _note_thread_clamp(args, trainer)
         return trainer, out, target
     if not args.out:
         raise TrainUsageError("--out DIR is required (the run directory to write)")
     out = Path(args.out)
     config = load_config(args)
-    trainer = Trainer(config, threads=args.threads)
+    trainer = Trainer(config, threads=args.threads)  # refuses a config that cannot fit before --out is made
     check_output_dir(out, None)
+    _note_thread_clamp(args, trainer)
     return trainer, out, config.training.iterations
+
+
+def _note_thread_clamp(args, trainer: Trainer) -> None:
+    requested = args.threads or trainer.config.training.threads
+    note = choose_threads(requested, hidden=tuple(trainer.config.model.hidden)).note
+    if note:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def run_training(trainer: Trainer, out: Path, target: int, quiet: bool) -> int:
@@ -107,11 +127,11 @@ def run_training(trainer: Trainer, out: Path, target: int, quiet: bool) -> int:
     except TrainingError as err:
         _close(bar)
         _save_quietly(writer, trainer)
-        print(f"maml-gui: training stopped: {err}", file=sys.stderr)
+        print(f"maml-gui: training stopped: {one_line(err)}", file=sys.stderr)
         return 1
     except OSError as err:
         _close(bar)
-        print(f"maml-gui: cannot write the run to {out}: {err.strerror or err}", file=sys.stderr)
+        print(f"maml-gui: cannot write the run to {one_line(out)}: {one_line(err.strerror or err)}", file=sys.stderr)
         return 1
     finally:
         signal.signal(signal.SIGINT, previous)

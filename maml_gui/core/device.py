@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import torch
 
 from .choices import DEVICE_CHOICES  # noqa: F401 - re-exported for callers
@@ -43,5 +41,8 @@ def describe_device(device: torch.device) -> str:
     return device.type
 
 
-def default_threads(leave_free: int = 0) -> int:
-    return max(1, (os.cpu_count() or 1) - leave_free)
+def default_threads(leave_free: int = 0, hidden=(40, 40)) -> int:
+    """The automatic torch thread count (see core/threads.py: measured, 1 for MLPs of the sizes used)."""
+    from .threads import choose_threads
+
+    return choose_threads(None, hidden=hidden, leave_free=leave_free).count

@@ -129,11 +129,12 @@ def trial_name(values: dict[str, object], seed: int) -> str:
     return name[:200].lstrip(".") or "trial"
 
 
-def expand(base: ExperimentConfig, grid: list[tuple[str, list[object]]], seeds: list[int]) -> list[Trial]:
-    """Every combination of the grid's values and the seeds, each config validated.
-
-    Raises :class:`SweepError` naming the first key or value the config refuses."""
-    count = len(seeds)
+def expand(base: ExperimentConfig, grid: list[tuple[str, list[object]]], seeds: list[int],
+           points: list[dict[str, object]] | None = None) -> list[Trial]:
+    """Every combination of the grid's values, the ``points`` (random draws) and the seeds,
+    each config validated. Raises :class:`SweepError` naming the first key or value refused."""
+    points = points or [{}]
+    count = len(seeds) * len(points)
     for _, values in grid:
         count *= len(values)
     if count > MAX_TRIALS:
@@ -145,13 +146,14 @@ def expand(base: ExperimentConfig, grid: list[tuple[str, list[object]]], seeds: 
     trials, seen = [], set()
     keys = [k for k, _ in grid]
     for combination in itertools.product(*(v for _, v in grid)):
-        values = dict(zip(keys, combination))
-        for seed in seeds:
-            name = trial_name(values, seed)
-            if name in seen:
-                raise SweepError(f"two trials would share the directory name {name!r}; use distinct values")
-            seen.add(name)
-            trials.append(Trial(name, values, seed, _configured(base_data, values, seed)))
+        for point in points:
+            values = {**dict(zip(keys, combination)), **point}
+            for seed in seeds:
+                name = trial_name(values, seed)
+                if name in seen:
+                    raise SweepError(f"two trials would share the directory name {name!r}; use distinct values")
+                seen.add(name)
+                trials.append(Trial(name, values, seed, _configured(base_data, values, seed)))
     return trials
 
 
@@ -176,9 +178,11 @@ def _configured(base_data: dict, values: dict[str, object], seed: int) -> Experi
 
 
 # -- the sweep directory ----------------------------------------------------------------------
-def sweep_record(base: ExperimentConfig, grid: list[tuple[str, list[object]]], seeds: list[int]) -> dict:
+def sweep_record(base: ExperimentConfig, grid: list[tuple[str, list[object]]], seeds: list[int],
+                 random: dict | None = None) -> dict:
+    """What ``sweep.json`` holds; ``random`` (``{"count", "seed", "ranges"}``) for a random search."""
     return {"format": "maml-gui-sweep", "format_version": SWEEP_FORMAT, "grid": [[k, v] for k, v in grid],
-            "seeds": seeds, "base_config": base.to_toml()}
+            "seeds": seeds, "random": random, "base_config": base.to_toml()}
 
 
 def prepare_directory(out: Path, record: dict) -> bool:
@@ -195,7 +199,8 @@ def prepare_directory(out: Path, record: dict) -> bool:
             raise SweepError(f"{file} cannot be read: {err}") from None
         if not isinstance(existing, dict) or existing.get("format") != "maml-gui-sweep":
             raise SweepError(f"{file} is not a MAML Studio sweep file")
-        for field, what in (("grid", "grid"), ("seeds", "seeds"), ("base_config", "base config")):
+        for field, what in (("grid", "grid"), ("seeds", "seeds"), ("random", "random search"),
+                            ("base_config", "base config")):
             if existing.get(field) != json.loads(json.dumps(record[field])):
                 raise SweepError(f"{out} holds a sweep with a different {what}; choose another --out "
                                  "or re-run the same command")

@@ -82,6 +82,8 @@ def run_trial(path: str, config_toml: str, threads: int, eval_tasks: int | None)
     from .training import Trainer, TrainingControl, TrainingError
 
     out, start = Path(path), time.perf_counter()
+    if _stop_event is not None and _stop_event.is_set():  # queued before the stop: leave it untouched
+        return TrialResult(out.name, "interrupted")
     config = from_toml(config_toml, source=f"{out.name}/{checkpoint.CONFIG}")
     target = config.training.iterations
     state, reached = trial_state(out, target)

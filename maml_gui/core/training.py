@@ -14,7 +14,7 @@ import torch
 from .adaptation import InnerRates
 from .algorithms import ClassificationPretrainedBaseline, PretrainedBaseline, build_learner
 from .config import ExperimentConfig
-from .device import default_threads, describe_device, resolve_device
+from .device import describe_device, resolve_device
 from .divergence import is_allocation_failure
 from .evaluation import adaptation_curves, summarize
 from .experiment_setup import model_spec as _model_spec
@@ -22,7 +22,9 @@ from .experiment_setup import task_sampler
 from .training_guard import TrainingError, TrainingGuard
 from .metrics import MetricsHistory, ValidationRecord
 from .model_backends import ModelSpec
+from .resources import check_training_fits
 from .snapshot import ModelSnapshot
+from .threads import choose_threads
 
 
 REPORT_INTERVAL_S = 0.1  # at most ~10 progress reports a second (the GUI's rate; the CLI asks for fewer)
@@ -90,7 +92,9 @@ class Trainer:
         self.config = config
         t = config.training
         self.device = resolve_device(device or t.device)
-        self.threads = threads or t.threads or default_threads()
+        check_training_fits(config, self.device)  # before allocating: one line instead of an allocator error
+        self.threads = choose_threads(threads or t.threads, hidden=tuple(config.model.hidden),
+                                      measured_model=config.model.kind == "mlp").count
         self.sampler = task_sampler(config, progress)
         self.family = self.sampler.family
         self.kind = self.sampler.kind

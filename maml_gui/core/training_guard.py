@@ -17,6 +17,7 @@ import torch
 from .divergence import WEIGHT_LIMIT, DivergenceWatch, is_allocation_failure
 from .evaluation import adaptation_curves
 from .last_good_state import LastGoodState
+from .tasks.limits import describe_data_cause
 
 
 class TrainingError(RuntimeError):
@@ -69,7 +70,9 @@ class TrainingGuard:
         verdict = self.watch.judge(iteration, before, after, baseline_value, weight_max, baseline_max)
         if verdict is not None:
             kept = self.go_back(confirmed_only=verdict.weights_at_fault)
-            raise TrainingError(f"{verdict.message}; kept the weights of iteration {kept}")
+            cause = describe_data_cause(batch)  # the data, when it is to blame, instead of a learning rate
+            message = verdict.message if cause is None else f"{verdict.message.partition(': ')[0]}: {cause}"
+            raise TrainingError(f"{message}; kept the weights of iteration {kept}")
         self.last_good.commit()
         self.last_batch = batch
         return before, after

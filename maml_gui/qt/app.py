@@ -17,9 +17,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from maml_gui import __version__
 from maml_gui.core.config import ConfigError, from_toml
-from maml_gui.core.device import default_threads
+from maml_gui.core.threads import choose_threads
 from maml_gui.core.presets import preset_names
 from maml_gui.qt import settings as keys
+from maml_gui.qt.bundled_model import offer_bundled_model
 from maml_gui.qt.main_window import APP_NAME, MainWindow
 from maml_gui.qt.resources import app_icon_path
 
@@ -33,7 +34,7 @@ def configure_application(app: QCoreApplication) -> None:
     QCoreApplication.setApplicationVersion(__version__)
     keys.configure_settings_format()
     pg.setConfigOptions(antialias=False, useOpenGL=False, background="w", foreground="k")
-    torch.set_num_threads(default_threads(leave_free=1))  # training sets it again in its own thread
+    torch.set_num_threads(choose_threads(leave_free=1).count)  # training sets it again in its own thread
     icon = app_icon_path()
     if icon is not None and isinstance(app, QApplication):
         app.setWindowIcon(QIcon(str(icon)))
@@ -55,7 +56,9 @@ def warm_up_torch() -> None:
 
 
 def create_window(run: str | None = None) -> MainWindow:
-    """The main window with ``run`` opened, else the config edited last time, else the last preset used."""
+    """The main window with ``run`` opened, else the config edited last time, else the last preset used.
+
+    Without a run, the bundled trained model is shown when it fits the experiment."""
     window = MainWindow()
     try:
         return _open_start_state(window, run)
@@ -70,16 +73,21 @@ def _open_start_state(window: MainWindow, run: str | None) -> MainWindow:
     if run is not None:
         window.files.open_run(Path(run))
         return window
+    _start_experiment(window)
+    offer_bundled_model(window.session, window.playground, window.statusBar().showMessage)
+    return window
+
+
+def _start_experiment(window: MainWindow) -> None:
     text = window.settings.get(keys.LAST_CONFIG)
     if text:
         try:
             window.session.new_experiment(from_toml(text, "the last session's config"))
-            return window
+            return
         except ConfigError as err:  # e.g. written by another version: fall back to a preset
             log.warning("%s; starting from a preset", err)
     name = window.settings.get(keys.LAST_PRESET)
     window.load_preset(name if name in preset_names("regression") else keys.LAST_PRESET.default)
-    return window
 
 
 def quit_on_interrupt(app: QApplication) -> QTimer:

@@ -23,11 +23,13 @@ from maml_gui.qt.dock_layout import DockLayout
 from maml_gui.qt.experiment_commands import ExperimentCommands
 from maml_gui.qt.export_actions import ExportActions, SessionExportSource
 from maml_gui.qt.menus import build_menus
+from maml_gui.qt.plot_menus import install_plot_menus
 from maml_gui.qt.panels.config_panel import ConfigPanel
 from maml_gui.qt.panels.status_bar import TrainingStatusBar
 from maml_gui.qt.panels.training_status import TrainingStatusPanel
 from maml_gui.qt.playground import PlaygroundWidget
-from maml_gui.qt.plots import AdaptationCurvePlot, MetaLossPlot
+from maml_gui.qt.plots import AdaptationCurvePlot
+from maml_gui.qt.plots.loss_panel import MetaLossPanel
 from maml_gui.qt.run_files import RunFileCommands
 from maml_gui.qt.session import ExperimentSession, TrainingState
 from maml_gui.qt.settings import AppSettings
@@ -57,13 +59,14 @@ class MainWindow(QMainWindow):
         self.commands = ExperimentCommands(self.session, self.settings, self.confirm_discard,
                                            self.config_panel.is_valid, self._clear_all_points, self._show_message, self)
         self.status_panel = TrainingStatusPanel(parent=self)  # its buttons are the toolbar's
-        self.loss_plot = MetaLossPlot(self, log_scale=self.settings.get(keys.LOSS_LOG_SCALE))
+        self.loss_panel = MetaLossPanel(self.settings, self)  # the plot and its smoothing slider
+        self.loss_plot = self.loss_panel.plot
         self.adaptation_plot = AdaptationCurvePlot(self)
         area = Qt.DockWidgetArea
         self.dock_layout = DockLayout(self, [
             ("experiment", "Experiment", self.config_panel, area.LeftDockWidgetArea),
             ("training", "Training", self.status_panel, area.LeftDockWidgetArea),
-            ("meta_loss", "Meta-loss", self.loss_plot, area.BottomDockWidgetArea),
+            ("meta_loss", "Meta-loss", self.loss_panel, area.BottomDockWidgetArea),
             ("adaptation", "Adaptation at validation", self.adaptation_plot, area.BottomDockWidgetArea)],
             minimum_sizes=DOCK_MINIMUM_SIZES)
         self.dock_layout.stack("training", "experiment")
@@ -80,6 +83,8 @@ class MainWindow(QMainWindow):
         self.export_actions = ExportActions(self.export_menu, self.export_source, {
             "Playground": self.playground.plot, "Meta-loss": self.loss_plot,
             "Adaptation at validation": self.adaptation_plot}, self.settings, self)
+        self.plot_menus = install_plot_menus(self.export_actions.export_plot_named, self.playground, self.loss_plot,
+                                             self.adaptation_plot, self.window_actions.loss_log_scale)
         self.window_actions.loss_log_scale.setChecked(self.loss_plot.log_scale)
         self._connect()
         self.session.points_provider = self.playground.points

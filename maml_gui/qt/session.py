@@ -133,6 +133,13 @@ class ExperimentSession(QObject):
         self.message.emit(f"loaded preset {name}")
         return True
 
+    def show_model(self, config: ExperimentConfig, snapshot: ModelSnapshot) -> None:
+        """Show a model that is not this session's work (the bundled one): nothing unsaved, nothing
+        to continue; Train, Open and New replace it without asking."""
+        self._forget_model()
+        self.model_config, self.snapshot, self.folder.saved_iteration = config, snapshot, snapshot.iteration
+        self.snapshot_changed.emit(snapshot)
+
     def _forget_model(self) -> None:
         self.stop_and_wait(discard=True)
         self.trainer = self.snapshot = self.model_config = None

@@ -6,6 +6,7 @@ redirect them with ``QSettings.setPath`` and Windows does not write to the regis
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,10 +35,12 @@ LAST_CONFIG = SettingKey("experiment/last_config", str, "", "the experiment conf
 RECENT_RUNS = SettingKey("files/recent_runs", list, [], "run directories opened or saved, newest first")
 LAST_DIRECTORY = SettingKey("files/last_directory", str, "", "folder last used in a file dialog")
 LOSS_LOG_SCALE = SettingKey("plots/loss_log_scale", bool, True, "meta-loss plot uses a log y axis")
+LOSS_SMOOTHING = SettingKey("plots/loss_smoothing", float, 0.6, "weight of the meta-loss curves' moving average "
+                            "(TensorBoard's smoothing), 0 to 0.999")
 CONFIRM_DISCARD = SettingKey("ui/confirm_discard", bool, True, "ask before discarding an unsaved trained model")
 
 ALL_KEYS = (WINDOW_GEOMETRY, WINDOW_STATE, LAST_PRESET, LAST_CONFIG, RECENT_RUNS, LAST_DIRECTORY, LOSS_LOG_SCALE,
-            CONFIRM_DISCARD)
+            LOSS_SMOOTHING, CONFIRM_DISCARD)
 
 
 def configure_settings_format() -> None:
@@ -61,6 +64,12 @@ class AppSettings:
             if value is None or value == "":
                 return []
             return [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+        if key.type is float:  # INI files give numbers back as text
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                return key.default
+            return number if math.isfinite(number) else key.default
         if key.type is QByteArray:
             return value if isinstance(value, QByteArray) else key.default
         return value if isinstance(value, key.type) else key.default

@@ -139,3 +139,22 @@ def test_a_different_grid_into_the_same_directory_is_refused(tmp_path, base, cap
     err = capsys.readouterr().err
     assert "holds a sweep with a different grid" in err and len(err.strip().splitlines()) == 1
     assert not (out / "inner_lr=0.2,seed=0").exists()
+
+
+def test_a_random_search_draws_the_same_trials_again(tmp_path, base, capsys):
+    out = tmp_path / "random"
+    args = ["sweep", str(base), "--random", "2", "--range", "training.inner_lr=log:0.001:0.1", "--random-seed", "3",
+            "--threads", "1", "--eval-tasks", "3", "--quiet", "--out", str(out)]
+    assert main(args) == 0
+    names = sorted(p.name for p in out.iterdir() if p.is_dir())
+    assert len(names) == 2 and all(n.startswith("inner_lr=0.") and n.endswith(",seed=0") for n in names)
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert sorted(f"inner_lr={r['training.inner_lr']},seed=0" for r in rows) == names
+    capsys.readouterr()
+    assert main(args) == 0
+    assert capsys.readouterr().err.count("skipped") == 2
+    assert main([*args[:-1], str(out), "--random-seed", "4"]) == 2
+    assert "different random search" in capsys.readouterr().err
+    assert main(["sweep", str(base), "--random", "2", "--range", "training.inner_lr=log:0.001:1000", "--quiet",
+                 "--out", str(tmp_path / "bad")]) == 2
+    assert "--range training.inner_lr=1000.0: training.inner_lr: Input should be less than" in capsys.readouterr().err

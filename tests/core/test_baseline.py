@@ -46,3 +46,25 @@ def test_baseline_steps_every_few_iterations_on_the_pooled_meta_batch():
     for _ in range(30):
         baseline.train_step(batch)
     assert baseline.loss(batch).item() < first.item()  # it learns the pooled regression
+
+
+def test_the_direct_fused_adam_step_equals_torch_optim_adam():
+    """The baseline calls the fused Adam kernel itself: the same weights and optimiser state as
+    torch.optim.Adam(fused=True).step() over many steps, bit for bit."""
+    spec = MLPSpec(hidden=(16, 16))
+    direct = PretrainedBaseline(spec, 1e-2, torch.Generator().manual_seed(0), "cpu")
+    reference = PretrainedBaseline(spec, 1e-2, torch.Generator().manual_seed(0), "cpu")
+    reference._fused_adam_step = lambda grads: False  # always through torch.optim
+    calls = []
+    original = direct._fused_adam_step
+    direct._fused_adam_step = lambda grads: calls.append(original(grads)) or calls[-1]
+    family = build_family(TaskConfig())
+    generator = torch.Generator().manual_seed(3)
+    for _ in range(12):
+        batch = family.sample(5, 5, 5, generator)
+        assert torch.equal(direct.train_step(batch), reference.train_step(batch))
+    assert calls[0] is False and all(calls[1:])  # the first step creates the state through torch.optim
+    assert all(torch.equal(a, b) for a, b in zip(direct.params, reference.params))
+    for p, q in zip(direct.params, reference.params):
+        for key in ("step", "exp_avg", "exp_avg_sq"):
+            assert torch.equal(direct.optimizer.state[p][key], reference.optimizer.state[q][key])

@@ -146,3 +146,37 @@ def test_an_unreadable_run_is_a_row_with_its_error(tmp_path):
     table = run_table([tmp_path / "broken"])
     assert table.rows[0]["run"] == "broken" and "not a MAML Studio run" in table.rows[0]["error"]
     assert flatten({"a": {"b": 1, "c": [1, 2]}, "d": "x"}) == {"a.b": 1, "a.c": [1, 2], "d": "x"}
+
+
+def test_random_draws_are_seeded_rounded_and_within_their_ranges():
+    from maml_gui.core.sweep_random import parse_ranges, sample_points
+
+    ranges = parse_ranges(["training.inner_lr=log:0.001:0.1", "training.inner_steps=int:1:3",
+                           "training.meta_lr=lin:0.0001:0.01"])
+    points = sample_points(ranges, 20, seed=7)
+    assert points == sample_points(ranges, 20, seed=7) and points != sample_points(ranges, 20, seed=8)
+    lrs = [p["training.inner_lr"] for p in points]
+    assert all(0.001 <= v <= 0.1 and float(f"{v:.4g}") == v for v in lrs)
+    assert min(lrs) < 0.01 < max(lrs)  # log-uniform: about half of the draws below the geometric middle
+    assert {p["training.inner_steps"] for p in points} == {1, 2, 3}
+    assert all(0.0001 <= p["training.meta_lr"] <= 0.01 for p in points)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("training.inner_lr=log:0:0.1", "LOW > 0"), ("training.inner_lr=exp:1:2", "KIND one of log, lin, int"),
+    ("training.inner_lr=lin:0.1:0.01", "LOW < HIGH"), ("training.inner_steps=int:1:2.5", "whole numbers"),
+    ("training.inner_lr=lin:a:1", "must be numbers"), ("training.seed=int:0:3", "--seeds"),
+])
+def test_bad_ranges_are_refused(text, message):
+    from maml_gui.core.sweep_random import parse_ranges
+
+    with pytest.raises(SweepError, match=message):
+        parse_ranges([text])
+
+
+def test_random_points_cross_the_grid_and_seeds(base):
+    points = [{"training.inner_lr": 0.003}, {"training.inner_lr": 0.02}]
+    trials = expand(base, parse_grid(["training.algorithm=maml,anil"]), [0, 1], points)
+    assert len(trials) == 8
+    assert trials[0].name == "algorithm=maml,inner_lr=0.003,seed=0"
+    assert trials[0].config.training.inner_lr == 0.003

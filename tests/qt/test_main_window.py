@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from maml_gui.core.checkpoint import load_run  # noqa: E402
 from maml_gui.core.config import load_config  # noqa: E402
+from maml_gui.core.presets import load_preset  # noqa: E402
 from maml_gui.qt import settings as keys  # noqa: E402
 from maml_gui.qt.main_window import MainWindow  # noqa: E402
 from maml_gui.qt.playground import PlaygroundWidget  # noqa: E402
@@ -169,6 +170,9 @@ def test_config_import_and_export(window, tmp_path, warnings):
     window.window_actions.import_config.trigger()
     assert warnings and "training.inner_lr" in warnings[-1]
     assert window.session.config.training.iterations == 77
+    target.write_text(load_preset("points-3way-5shot").to_toml())
+    window.window_actions.import_config.trigger()  # a classification config: one line, nothing replaced
+    assert "classification tasks" in warnings[-1] and window.session.config.training.iterations == 77
 
 
 def test_errors_reach_the_user(window, warnings, tmp_path):

@@ -69,3 +69,32 @@ def test_log_scale_leaves_out_non_positive_losses(plot):
     assert list(plot.raw_after_curve.yData) == [1.0, 0.5]
     plot.set_log_scale(False)
     assert list(plot.raw_after_curve.yData) == [1.0, 0.0, -1.0, 0.5]
+
+
+def test_smoothing_slider_redraws_the_smoothed_curve_and_keeps_the_raw_one(qtbot):
+    from maml_gui.qt import settings as keys
+    from maml_gui.qt.plots.loss_panel import MetaLossPanel
+    from maml_gui.qt.plots.loss_plot import RAW_ALPHA
+    from maml_gui.qt.settings import AppSettings
+
+    settings = AppSettings()
+    panel = MetaLossPanel(settings)
+    qtbot.addWidget(panel)
+    plot = panel.plot
+    assert panel.smoothing_slider.value() == pytest.approx(0.6) == plot.smoothing  # the default
+    progress = report(1, 4)
+    object.__setattr__(progress, "loss_after", np.array([1.0, 2.0, 3.0, 4.0]))
+    plot.add_progress(progress)
+    # 0.6: last = 0.4, 1.04, 1.824, 2.6944; debiased by 1 - 0.6**n
+    expected = [0.4 / 0.4, 1.04 / 0.64, 1.824 / 0.784, 2.6944 / 0.8704]
+    np.testing.assert_allclose(plot.after_curve.yData, expected)
+    panel.smoothing_slider.setValue(0.0)
+    np.testing.assert_allclose(plot.after_curve.yData, [1.0, 2.0, 3.0, 4.0])
+    panel.smoothing_slider.setValue(0.9)
+    assert plot.after_curve.yData[-1] < 3.0  # smoothed harder: further behind the rising raw curve
+    assert list(plot.raw_after_curve.yData) == [1.0, 2.0, 3.0, 4.0]  # the raw curve is still drawn
+    assert plot.raw_after_curve.opts["pen"].color().alpha() == RAW_ALPHA == 64  # faintly, 25%
+    assert settings.get(keys.LOSS_SMOOTHING) == pytest.approx(0.9)
+    again = MetaLossPanel(settings)  # the setting is read back (as text from the INI file)
+    qtbot.addWidget(again)
+    assert again.smoothing_slider.value() == pytest.approx(0.9) and again.plot.smoothing == pytest.approx(0.9)

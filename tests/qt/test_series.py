@@ -28,7 +28,7 @@ def test_growing_series_clear_and_mismatched_lengths():
 
 
 def test_smoothed_series_is_bias_corrected_and_follows_a_step():
-    series = SmoothedSeries(span=9)  # alpha = 0.2
+    series = SmoothedSeries(weight=0.8)
     series.extend([1], [5.0])
     assert series.y[0] == pytest.approx(5.0)  # not pulled towards zero
     series.extend(np.arange(2, 200), np.full(198, 5.0))
@@ -40,18 +40,29 @@ def test_smoothed_series_is_bias_corrected_and_follows_a_step():
 
 def test_smoothed_series_matches_a_direct_exponential_average():
     values = np.random.default_rng(0).random(50)
-    series = SmoothedSeries(span=4)
+    series = SmoothedSeries(weight=0.6)
     series.extend(np.arange(25), values[:25])  # two reports give the same as one
     series.extend(np.arange(25, 50), values[25:])
-    alpha, average, weight, expected = 0.4, 0.0, 0.0, []
-    for v in values:
-        average, weight = (1 - alpha) * average + alpha * v, (1 - alpha) * weight + alpha
-        expected.append(average / weight)
+    last, expected = 0.0, []
+    for n, v in enumerate(values, start=1):
+        last = 0.6 * last + 0.4 * v
+        expected.append(last / (1 - 0.6 ** n))
     np.testing.assert_allclose(series.y, expected)
 
 
 def test_smoothed_series_skips_non_finite_losses():
-    series = SmoothedSeries(span=3)
+    series = SmoothedSeries(weight=0.5)
     series.extend([1, 2, 3, 4], [1.0, np.nan, np.inf, 3.0])
     np.testing.assert_array_equal(series.x, [1, 4])
     assert np.isfinite(series.y).all()
+
+
+def test_resmoothing_with_a_new_weight_redoes_every_point():
+    series = SmoothedSeries(weight=0.9)
+    x, y = np.arange(10), np.arange(10, dtype=float)
+    series.extend(x, y)
+    series.resmooth(0.0, x, y)
+    np.testing.assert_array_equal(series.y, y)
+    with pytest.raises(ValueError):
+        series.resmooth(1.5, x, y)
+    np.testing.assert_array_equal(series.y, y)  # a refused weight leaves the curve as it was

@@ -90,10 +90,31 @@ class PretrainedBaseline:
         x, y = pooled_points(batch)
         with torch.no_grad():
             loss, grads = mlp_mse_and_gradients(self.spec, [p.detach() for p in self.params], x, y)
-            for p, g in zip(self.params, grads):
-                p.grad = g
-            self.optimizer.step()
+            if not self._fused_adam_step(grads):
+                for p, g in zip(self.params, grads):
+                    p.grad = g
+                self.optimizer.step()
         return loss
+
+    def _fused_adam_step(self, grads: list[Tensor]) -> bool:
+        """``self.optimizer.step()`` without torch.optim's Python bookkeeping (~40% of a baseline
+        step, measured): the same fused kernel, on the optimiser's own state tensors, so its
+        state_dict, a resume and the trainer's last-good copies stay the optimiser's. False
+        (nothing done) where that does not apply: no state yet (the first step creates it),
+        another device, or options the kernel call here does not pass."""
+        optimizer, group = self.optimizer, self.optimizer.param_groups[0]
+        state = optimizer.state
+        if (not group.get("fused") or len(state) != len(self.params) or group["amsgrad"] or group["maximize"]
+                or group["weight_decay"] or group.get("decoupled_weight_decay") or self.params[0].device.type != "cpu"):
+            return False
+        entries = [state[p] for p in self.params]
+        steps = [e["step"] for e in entries]
+        torch._foreach_add_(steps, 1)
+        beta1, beta2 = group["betas"]
+        torch._fused_adam_([p.detach() for p in self.params], grads, [e["exp_avg"] for e in entries],
+                           [e["exp_avg_sq"] for e in entries], [], steps, lr=group["lr"], beta1=beta1, beta2=beta2,
+                           weight_decay=0.0, eps=group["eps"], amsgrad=False, maximize=False)
+        return True
 
     def evaluation_parameters(self) -> list[torch.Tensor]:
         """The weights that test tasks start fine-tuning from, detached."""

@@ -10,6 +10,7 @@ import torch
 from torch import Tensor
 
 Range = tuple[float, float]
+VALUE_LIMIT = 1e6  # range ends: exact enough in float32, and their squares are finite
 
 
 @dataclass(frozen=True)
@@ -114,5 +115,7 @@ def check_range(what: str, value, allow_point: bool = False) -> None:
         raise ValueError(f"{what} must be a pair [low, high], got {value!r}") from None
     if not (abs(low) < float("inf") and abs(high) < float("inf")):
         raise ValueError(f"{what} must be finite, got [{low}, {high}]")
+    if not (abs(low) <= VALUE_LIMIT and abs(high) <= VALUE_LIMIT):
+        raise ValueError(f"{what} must lie within ±{VALUE_LIMIT:g} (float32 training), got [{low:g}, {high:g}]")
     if high < low or (high == low and not allow_point):
         raise ValueError(f"{what} is empty: [{low}, {high}] needs low < high")

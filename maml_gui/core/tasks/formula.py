@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from typing import Callable, Mapping, Sequence
 
 import torch
@@ -103,7 +104,9 @@ def compile_formula(text: str, parameters: Sequence[str]) -> CompiledFormula:
             raise FormulaError("comments ('#') are not allowed", i + 1, text)
     indent = len(text) - len(text.lstrip())
     try:
-        tree = ast.parse(text[indent:], mode="eval")
+        with warnings.catch_warnings():  # e.g. "SyntaxWarning: 'int' object is not callable" for 5(x)
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text[indent:], mode="eval")
     except SyntaxError as err:
         column = indent + err.offset if err.offset else len(text) + 1
         raise FormulaError(err.msg or "invalid syntax", column, text) from None

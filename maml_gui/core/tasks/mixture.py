@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Mapping, Sequence
 
 import torch
@@ -28,12 +29,14 @@ class MixtureFamily(TaskFamily):
         if len(components) < 1:
             raise ValueError("a mixture needs at least one component")
         weights = list(weights) if weights is not None else [1.0] * len(components)
-        if len(weights) != len(components) or any(not w >= 0 for w in weights) or sum(weights) <= 0:
-            raise ValueError("mixture weights must be non-negative, one per component, not all zero")
+        if (len(weights) != len(components) or any(not 0 <= w < math.inf for w in weights)
+                or not 0 < sum(weights) < math.inf):
+            raise ValueError("mixture weights must be finite and non-negative, one per component, not all zero")
         self.default_ranges = {}
         super().__init__({}, x_range, noise_std)
         self.components = list(components)
-        self.weights = torch.tensor(weights, dtype=torch.float32) / sum(weights)
+        total = math.fsum(weights)  # normalised in float64: 1e-50 or 1e39 are not representable in float32
+        self.weights = torch.tensor([w / total for w in weights], dtype=torch.float64).to(torch.float32)
         self.description = " + ".join(c.name for c in self.components)
 
     def sample_parameters(self, count, generator, device) -> dict[str, Tensor]:

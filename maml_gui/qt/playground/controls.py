@@ -89,8 +89,16 @@ class PlaygroundControls(QWidget):
         self.sample_button.clicked.connect(self.sampleRequested)
         self.clear_button.clicked.connect(self.clearRequested)
 
-    def show_model(self, iteration: int | None, algorithm: str = "") -> None:
-        self.model_label.setText("no model yet" if iteration is None else f"model: {algorithm}, iteration {iteration:,}")
+    def show_model(self, iteration: int | None, algorithm: str = "", bundled: str = "") -> None:
+        """Which model the curves come from; ``bundled`` describes the model shipped with the app."""
+        if iteration is None:
+            text = "no model yet"
+        elif bundled:
+            text = f"bundled model: {algorithm}, {iteration:,} it."
+        else:
+            text = f"model: {algorithm}, iteration {iteration:,}"
+        self.model_label.setText(text)
+        self.model_label.setToolTip(bundled)
 
     def steps(self) -> int:
         return self.steps_spin.value()

@@ -56,6 +56,7 @@ class PlaygroundWidget(QWidget):
         self.hint.setWordWrap(True)
         self._runner = AdaptationRunner(self)
         self._snapshot: ModelSnapshot | None = None
+        self._bundled: tuple[ModelSnapshot, str] | None = None  # the shipped model and what it is
         self._task: TaskBatch | None = None
         self._family: TaskFamily | None = None
         self._family_view: tuple | None = None
@@ -103,6 +104,14 @@ class PlaygroundWidget(QWidget):
         self._update_hint()
         self._request_adaptation()
 
+    def set_bundled_model(self, snapshot: ModelSnapshot | None, description: str = "") -> None:
+        """Label ``snapshot`` as the model shipped with the app whenever it is the one shown."""
+        self._bundled = (snapshot, description) if snapshot is not None else None
+        self._update_hint()
+
+    def showing_bundled_model(self) -> bool:
+        return self._bundled is not None and self._snapshot is self._bundled[0]
+
     def set_family(self, family: TaskFamily, shots: int) -> None:
         """The distribution that Sample task draws from, and K support points per task.
 
@@ -118,6 +127,12 @@ class PlaygroundWidget(QWidget):
             (x0, x1), (y0, y1) = view
             self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
             self._request_adaptation()  # the curves' x grid follows the family's x range
+
+    def reset_view(self) -> None:
+        """Back to the view that fits the family's typical curves (the plot menu's Reset view)."""
+        if self._family_view is not None:
+            (x0, x1), (y0, y1) = self._family_view
+            self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     def points(self) -> list[tuple[float, float]]:
         return self.model.points()
@@ -239,10 +254,13 @@ class PlaygroundWidget(QWidget):
             return
         snapshot = self._snapshot
         name = "" if snapshot is None else model_algorithm_name(snapshot.algorithm, snapshot.rates.per_step is not None)
-        self.controls.show_model(None if snapshot is None else snapshot.iteration, name)
+        bundled = self._bundled[1] if self.showing_bundled_model() else ""
+        self.controls.show_model(None if snapshot is None else snapshot.iteration, name, bundled)
         # the hint's text stays the same while training goes on (its iteration is in the
         # fixed-size model label): a changing word-wrapped label would relayout the window
         lines = [NO_SNAPSHOT_HINT if snapshot is None else f"Adapting the meta-learned model ({name})."]
+        if bundled:
+            lines = [f"Adapting the {bundled} (shipped with the app; Train replaces it)."]
         if result is not None:
             lines.extend(as_sentence(note) for note in result.notes)
         self.hint.setText(" ".join(lines) + "\n" + EDIT_HINT)

@@ -21,6 +21,7 @@ from maml_gui.qt.plots.empty_state import EmptyPlotMessage
 META_COLOR = (41, 128, 185)
 BASELINE_COLOR = (127, 140, 141)
 BAND_ALPHA = 50
+LOG_BAND_FLOOR = 0.01  # on a log axis a band reaching below zero is drawn down to 1% of the mean
 EMPTY_TEXT = "The query MSE after 0, 1, 2, … inner steps appears here at the first validation"
 STEPS_LABEL = "inner gradient steps"
 EMPTY_RANGE = ((0.0, 10.0), (0.0, 1.0))
@@ -37,7 +38,7 @@ class _CurveWithBand:
         self.line = item.plot(pen=pg.mkPen(color, width=1), symbol="o", symbolSize=5, symbolBrush=color,
                               symbolPen=None, name=name)
 
-    def show(self, curve: AdaptationCurve | None) -> None:
+    def show(self, curve: AdaptationCurve | None, log_scale: bool = False) -> None:
         if curve is None:
             for part in (self.line, self.upper, self.lower):
                 part.setData([], [])
@@ -46,7 +47,7 @@ class _CurveWithBand:
         mse, ci = np.asarray(curve.mse, dtype=np.float64), np.asarray(curve.ci95, dtype=np.float64)
         self.line.setData(steps, mse)
         self.upper.setData(steps, mse + ci)
-        self.lower.setData(steps, np.maximum(mse - ci, 0.0))
+        self.lower.setData(steps, np.maximum(mse - ci, mse * LOG_BAND_FLOOR if log_scale else 0.0))
 
 
 def _swatch(color) -> str:
@@ -77,13 +78,20 @@ class AdaptationCurvePlot(pg.PlotWidget):
         self.meta = _CurveWithBand(item, META_COLOR, "meta-learned init")
         self.baseline = _CurveWithBand(item, BASELINE_COLOR, "pretrained baseline")
         self.record: ValidationRecord | None = None
+        self.log_scale = False
         self.show_record(None)
+
+    @Slot(bool)
+    def set_log_scale(self, enabled: bool) -> None:
+        self.log_scale = bool(enabled)
+        self.getPlotItem().setLogMode(y=self.log_scale)
+        self.show_record(self.record)
 
     @Slot(object)
     def show_record(self, record: ValidationRecord | None) -> None:
         self.record = record
-        self.meta.show(record.curve if record is not None else None)
-        self.baseline.show(record.baseline if record is not None else None)
+        self.meta.show(record.curve if record is not None else None, self.log_scale)
+        self.baseline.show(record.baseline if record is not None else None, self.log_scale)
         item = self.getPlotItem()
         item.setTitle(None if record is None else curve_key(record), size="9pt")  # None: no title row
         item.setLabel("bottom", STEPS_LABEL if record is None else f"{STEPS_LABEL} · validation at iteration "

@@ -1,7 +1,8 @@
 """The meta-loss over training: query MSE before and after the inner steps.
 
-Raw training losses are drawn faintly under their moving average; validation losses (on the
-fixed validation tasks) are drawn with markers. Each curve is one persistent item updated
+Raw training losses are drawn faintly (25% opacity) behind their smoothed curve (TensorBoard's
+debiased moving average, weight set by :meth:`MetaLossPlot.set_smoothing`); validation losses
+(on the fixed validation tasks) are drawn with markers. Each curve is one persistent item updated
 with ``setData``; long curves are peak-downsampled and clipped to the view.
 """
 
@@ -17,10 +18,11 @@ from maml_gui.core.training import Progress
 from maml_gui.qt.plots.axes import ThinLogAxis, plain_axes
 from maml_gui.qt.plots.empty_state import EmptyPlotMessage
 from maml_gui.qt.plots.series import GrowingSeries, SmoothedSeries
+from maml_gui.qt.plots.smoothing import DEFAULT_WEIGHT
 
 BEFORE_COLOR = (230, 126, 34)  # orange: the unadapted initialisation
 AFTER_COLOR = (41, 128, 185)  # blue: after the training inner steps
-RAW_ALPHA = 60
+RAW_ALPHA = 64  # the raw curve at 25% opacity behind the smoothed one
 EMPTY_TEXT = "The meta-loss appears here when training starts (F5)"
 EMPTY_X_RANGE = (0.0, 100.0)
 EMPTY_Y_RANGE = {True: (-2.0, 1.0), False: (0.0, 2.0)}  # log10 of 0.01..10, or linear 0..2
@@ -36,7 +38,8 @@ def _pen(color, alpha: int = 255, dashed: bool = False):
 class MetaLossPlot(pg.PlotWidget):
     """Training and validation meta-loss against the meta-iteration."""
 
-    def __init__(self, parent: QWidget | None = None, log_scale: bool = True, smoothing_span: int = 50) -> None:
+    def __init__(self, parent: QWidget | None = None, log_scale: bool = True,
+                 smoothing: float = DEFAULT_WEIGHT) -> None:
         super().__init__(parent, axisItems={"left": ThinLogAxis("left")})  # uncrowded log labels
         self.setObjectName("meta_loss_plot")
         item = self.getPlotItem()
@@ -51,7 +54,7 @@ class MetaLossPlot(pg.PlotWidget):
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
         self.raw_before, self.raw_after = GrowingSeries(), GrowingSeries()
-        self.smooth_before, self.smooth_after = SmoothedSeries(smoothing_span), SmoothedSeries(smoothing_span)
+        self.smooth_before, self.smooth_after = SmoothedSeries(smoothing), SmoothedSeries(smoothing)
         self.val_before, self.val_after = GrowingSeries(64), GrowingSeries(64)
         self.raw_before_curve = item.plot(pen=_pen(BEFORE_COLOR, RAW_ALPHA))
         self.raw_after_curve = item.plot(pen=_pen(AFTER_COLOR, RAW_ALPHA))
@@ -79,6 +82,17 @@ class MetaLossPlot(pg.PlotWidget):
 
     def is_empty(self) -> bool:
         return not any(len(series) for series, _ in self._pairs)
+
+    @property
+    def smoothing(self) -> float:
+        return self.smooth_after.weight
+
+    @Slot(float)
+    def set_smoothing(self, weight: float) -> None:
+        """Smooth the training curves with this weight (0: raw, up to 0.999), all points again."""
+        for smooth, raw in ((self.smooth_before, self.raw_before), (self.smooth_after, self.raw_after)):
+            smooth.resmooth(weight, raw.x, raw.y)
+        self._redraw(self._training_pairs[2:])
 
     @Slot(object)
     def reset(self, history: MetricsHistory | None = None) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .smoothing import DEFAULT_WEIGHT, EmaState, debiased_ema
+
 
 class GrowingSeries:
     """(x, y) pairs appended in order; ``x`` and ``y`` are views of the filled part."""
@@ -47,33 +49,31 @@ class GrowingSeries:
 
 
 class SmoothedSeries(GrowingSeries):
-    """A :class:`GrowingSeries` of the exponential moving average of what is appended.
+    """A :class:`GrowingSeries` of TensorBoard's debiased moving average of what is appended
+    (:func:`~maml_gui.qt.plots.smoothing.debiased_ema` with ``weight``).
 
-    The average is bias-corrected (as in Adam), so the first points are not pulled to zero;
-    non-finite values are skipped rather than poisoning every later point.
+    Non-finite values are left out: they cannot be drawn and would poison every later point.
     """
 
-    def __init__(self, span: int = 50, capacity: int = 1024) -> None:
+    def __init__(self, weight: float = DEFAULT_WEIGHT, capacity: int = 1024) -> None:
         super().__init__(capacity)
-        self.alpha = 2.0 / (span + 1.0)
-        self._average = 0.0
-        self._weight = 0.0
+        self.weight = float(weight)
+        self._state = EmaState()
 
     def clear(self) -> None:
         super().clear()
-        self._average = self._weight = 0.0
+        self._state = EmaState()
 
     def extend(self, x, y) -> None:
         x = np.asarray(x, dtype=np.float64).ravel()
         y = np.asarray(y, dtype=np.float64).ravel()
         keep = np.isfinite(y)
-        x, y = x[keep], y[keep]
-        smoothed = np.empty_like(y)
-        decay = 1.0 - self.alpha
-        average, weight = self._average, self._weight
-        for i, value in enumerate(y):  # a report holds ~tens of values: a plain loop is fine
-            average = decay * average + self.alpha * value
-            weight = decay * weight + self.alpha
-            smoothed[i] = average / weight
-        self._average, self._weight = average, weight
-        super().extend(x, smoothed)
+        smoothed, self._state = debiased_ema(y[keep], self.weight, self._state)
+        super().extend(x[keep], smoothed)
+
+    def resmooth(self, weight: float, x, y) -> None:
+        """Smooth the whole raw curve ``(x, y)`` again with a new ``weight``."""
+        debiased_ema([], weight)  # refuses a weight out of range before anything is cleared
+        self.clear()
+        self.weight = float(weight)
+        self.extend(x, y)
