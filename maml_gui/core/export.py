@@ -2,7 +2,9 @@
 
 - ``torchscript``: one ``torch.jit.save`` file with ``forward(x)`` (the meta-learned
   initialisation) and ``adapt(x_support, y_support, x_query, steps, lr)`` (the inner loop);
-  see :mod:`maml_gui.core.export_torchscript`. Metadata in the extra file ``maml_gui.json``.
+  see :mod:`maml_gui.core.export_torchscript` (regression) and
+  :mod:`maml_gui.core.export_classifier` (MLP and Conv-4 classifiers: logits, labels 0..N-1).
+  Metadata in the extra file ``maml_gui.json``.
 - ``onnx``: the forward pass, with a dynamic number of points (needs the ``onnx`` extra).
 - ``safetensors``: the weights (same names as a run's ``model.safetensors``) plus a JSON
   sidecar ``<out>.json`` describing the layer layout, so plain torch can rebuild the model.
@@ -28,7 +30,10 @@ from .atomic_files import atomic_write_all
 from .choices import ACTIVATION_MODULES
 from .checkpoint import RunError, load_run, snapshot_tensors, snapshot_to_bytes
 from .config import ExperimentConfig
-from .export_torchscript import script_snapshot
+from .conv_models import Conv4Spec
+from .export_classifier import build_adaptable_classifier, conv4_architecture, conv4_layer_layout
+from .export_torchscript import build_adaptable_module
+from .model_backends import build_module
 from .models import build_torch_module
 from .snapshot import ModelSnapshot
 
@@ -71,8 +76,11 @@ def inner_rates_description(snapshot: ModelSnapshot) -> dict:
 
 
 def layer_layout(snapshot: ModelSnapshot) -> list[dict]:
-    """The model as an ``nn.Sequential``: Linear layers (weights [out, in]) with activations between."""
+    """The model as an ``nn.Sequential``: Linear layers (weights [out, in]) with activations between
+    (Conv-4: its conv, batch-norm, ReLU, pooling and head layers)."""
     spec = snapshot.spec
+    if isinstance(spec, Conv4Spec):
+        return conv4_layer_layout(spec)
     layout: list[dict] = []
     for i, (fan_in, fan_out) in enumerate(zip(spec.sizes[:-1], spec.sizes[1:])):
         index = 2 * i
@@ -89,8 +97,9 @@ def export_metadata(snapshot: ModelSnapshot, config: ExperimentConfig | None = N
     meta = {
         "format": "maml-gui-export", "format_version": EXPORT_FORMAT_VERSION, "app_version": __version__,
         "algorithm": snapshot.algorithm, "iteration": snapshot.iteration,
-        "architecture": {"inputs": spec.inputs, "hidden": list(spec.hidden), "outputs": spec.outputs,
-                         "activation": spec.activation},
+        "task_kind": snapshot.task_kind,
+        "architecture": conv4_architecture(spec) if isinstance(spec, Conv4Spec) else
+        {"inputs": spec.inputs, "hidden": list(spec.hidden), "outputs": spec.outputs, "activation": spec.activation},
         "inner_lr": snapshot.rates.base, "inner_rates": inner_rates_description(snapshot),
         "head_only": bool(snapshot.head_only), "train_inner_steps": snapshot.train_inner_steps,
     }
@@ -104,18 +113,25 @@ def torchscript_bytes(snapshot: ModelSnapshot, config: ExperimentConfig | None =
     buffer = io.BytesIO()
     with warnings.catch_warnings():  # torch 2.13 marks torch.jit as deprecated; it still works
         warnings.simplefilter("ignore", DeprecationWarning)
-        module = script_snapshot(snapshot)
+        build = build_adaptable_module if snapshot.task_kind == "regression" else build_adaptable_classifier
+        module = torch.jit.script(build(snapshot).eval())
         torch.jit.save(module, buffer, _extra_files={METADATA_FILE: json.dumps(export_metadata(snapshot, config), indent=2)})
     return buffer.getvalue()
 
 
 def onnx_bytes(snapshot: ModelSnapshot, config: ExperimentConfig | None = None) -> bytes:
-    """The forward pass as an ONNX model: input ``x`` [N, inputs] -> output ``y`` [N, outputs].
+    """The forward pass as an ONNX model: input ``x`` [N, *input] -> output ``y`` [N, outputs]
+    (classifiers: logits; Conv-4's batch norm uses the statistics of the ``N`` examples given).
 
     The metadata of :func:`export_metadata` is stored as the model's ``maml_gui`` metadata property.
     """
-    module = build_torch_module(snapshot.spec, snapshot.params).eval()
-    example = torch.linspace(-1.0, 1.0, 8).reshape(8, 1).expand(8, snapshot.spec.inputs).contiguous()
+    if snapshot.task_kind == "regression":
+        module = build_torch_module(snapshot.spec, snapshot.params).eval()
+    else:
+        module = build_module(snapshot.spec)
+        module.load_state_dict(snapshot.backend().to_named(snapshot.params))
+        module.eval()
+    example = torch.rand(8, *snapshot.input_shape, generator=torch.Generator().manual_seed(0))
     points = torch.export.Dim("points", min=1)
     exporter_log = logging.getLogger("torch.onnx")
     level = exporter_log.level
@@ -124,7 +140,7 @@ def onnx_bytes(snapshot: ModelSnapshot, config: ExperimentConfig | None = None) 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             program = torch.onnx.export(module, (example,), input_names=["x"], output_names=["y"],
-                                        dynamic_shapes={"input": {0: points}}, dynamo=True, verbose=False)
+                                        dynamic_shapes=({0: points},), dynamo=True, verbose=False)
         proto = program.model_proto
         proto.metadata_props.add(key="maml_gui", value=json.dumps(export_metadata(snapshot, config)))
         return proto.SerializeToString()
@@ -140,8 +156,12 @@ def safetensors_sidecar(snapshot: ModelSnapshot, config: ExperimentConfig | None
     meta["layers"] = layer_layout(snapshot)
     meta["tensors"] = {name: {"shape": list(t.shape), "dtype": str(t.dtype).removeprefix("torch.")}
                        for name, t in snapshot_tensors(snapshot).items()}
-    meta["rebuild"] = ("nn.Sequential of the 'layers' in order; load the model.* tensors with their "
-                       "'model.' prefix removed (nn.Linear weights are [out, in])")
+    if isinstance(snapshot.spec, Conv4Spec):
+        meta["rebuild"] = ("the 'layers' in order, each with the model.* tensors it names (BatchNorm2d: transductive, "
+                           "see its entry; SpatialMean: x.mean((-2, -1)); nn.Linear weights are [out, in])")
+    else:
+        meta["rebuild"] = ("nn.Sequential of the 'layers' in order; load the model.* tensors with their "
+                           "'model.' prefix removed (nn.Linear weights are [out, in])")
     return meta
 
 
@@ -186,9 +206,6 @@ def export_snapshot(snapshot: ModelSnapshot, fmt: str, out: str | Path,
                     config: ExperimentConfig | None = None) -> Path:
     """Write ``snapshot`` as ``fmt`` to ``out`` (and ``<out>.json`` for safetensors); returns ``out``."""
     fmt = _check_format(fmt)
-    if snapshot.task_kind != "regression":
-        raise ExportError("exporting classification models comes in a later version; the run's "
-                          "model.safetensors holds the weights (PyTorch layout, architecture in its metadata)")
     out = Path(out).expanduser()
     targets = [out, sidecar_path(out)] if fmt == "safetensors" else [out]
     for path in targets:

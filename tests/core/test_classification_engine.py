@@ -14,7 +14,7 @@ from maml_gui.core.checkpoint import load_run, resume_trainer, save_trainer
 from maml_gui.core.config import ConfigError, ExperimentConfig, from_dict
 from maml_gui.core.conv_models import Conv4Spec
 from maml_gui.core.evaluation import evaluate
-from maml_gui.core.export import ExportError, export_run
+from maml_gui.core.export import export_run
 from maml_gui.core.metrics import MetricsHistory
 from maml_gui.core.models import MLPSpec
 from maml_gui.core.training import Trainer
@@ -134,6 +134,7 @@ def test_conv4_trains_saves_and_resumes_bit_identically(tmp_path, algorithm):
         assert torch.equal(a, b)
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit:DeprecationWarning")
 def test_run_files_carry_accuracy_by_name(tmp_path):
     trainer = Trainer(images_config(), threads=1)
     list(trainer.run())
@@ -153,8 +154,9 @@ def test_run_files_carry_accuracy_by_name(tmp_path):
     logits = snapshot.adapt(x[:3], torch.tensor([0, 1, 2]), x[3:], steps=2)
     assert logits.shape == (3, 1, 3, 3)
     assert snapshot.predict(x).shape == (1, 6, 3)
-    with pytest.raises(ExportError, match="later version"):
-        export_run(tmp_path, "torchscript", tmp_path / "model.pt")
+    export_run(tmp_path, "torchscript", tmp_path / "model.pt")  # classifiers export (tests/core/test_export_classifier.py)
+    scripted = torch.jit.load(str(tmp_path / "model.pt"))
+    assert torch.allclose(scripted.adapt(x[:3], torch.tensor([0, 1, 2]), x[3:], 2, 0.0), logits[-1, 0], atol=1e-4)
 
 
 def test_metrics_csv_without_accuracy_still_parses():
