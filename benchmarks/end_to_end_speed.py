@@ -142,6 +142,8 @@ def main() -> None:
     config = load_preset(args.preset).with_overrides(['training.device="cpu"'])
     print(f"{args.preset}, torch {torch.__version__}, {args.threads} thread(s), {args.rounds} rounds x "
           f"{args.iterations} iterations, {'whole runs in turn' if args.whole_runs else 'finely interleaved'}")
+    # Warm up (torch's lazy initialisation, first allocations): not charged to whichever side runs first.
+    interleaved_rates(config, 200, args.threads)
     wall: dict[str, list[float]] = {"engine": [], "cli train": []}
     cpu: dict[str, list[float]] = {"engine": [], "cli train": []}
     for round_index in range(args.rounds):
