@@ -169,6 +169,7 @@ def _presets(args) -> int:
 
 def _load_train_config(args):
     from .core.config import ExperimentConfig, load_config
+    from .core.experiment_setup import FOLDER_FAMILIES
     from .core.presets import load_preset
 
     if args.config and args.preset:
@@ -181,7 +182,11 @@ def _load_train_config(args):
         overrides.append(f'training.device="{args.device}"')
     if args.iterations is not None:
         overrides.append(f"training.iterations={args.iterations}")
-    return config.with_overrides(overrides) if overrides else config
+    config = config.with_overrides(overrides) if overrides else config
+    if args.preset and config.task.kind == "classification" and config.task.family in FOLDER_FAMILIES \
+            and not config.task.root.strip():
+        raise UsageError(f"task.root: the {args.preset} preset needs the dataset folder: --set task.root=DIR")
+    return config
 
 
 def _train(args) -> int:

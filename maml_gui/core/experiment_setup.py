@@ -15,6 +15,8 @@ from .task_kinds import CLASSIFICATION, REGRESSION, TaskKind
 from .tasks import build_family
 from .tasks.classification import ClassificationFamily, ClassificationSpec
 
+FOLDER_FAMILIES = ("omniglot", "folder", "miniimagenet")  # read from a dataset folder at task.root
+
 
 def classification_spec(task: TaskConfig) -> ClassificationSpec:
     return ClassificationSpec(family=task.family, ways=task.ways, shots=task.shots, queries=task.queries,
@@ -29,6 +31,8 @@ def build_classification_family(task: TaskConfig, progress=None) -> Classificati
     except ImportError:
         raise ConfigError(f"task.family: classification families are not available in this version "
                           f"(asked for {task.family!r})") from None
+    if task.family in FOLDER_FAMILIES and not task.root.strip():
+        raise ConfigError(f"task.root: the {task.family} family needs the dataset folder: --set task.root=DIR")
     try:
         return build(classification_spec(task), progress=progress)
     except (ValueError, OSError) as err:
