@@ -16,13 +16,11 @@ import threading
 from pathlib import Path
 
 from .checkpoint import save_run
-from .metrics import MetricsHistory
 
 
 def trainer_state_copy(trainer) -> tuple:
     """(config, snapshot, history, resume state) of ``trainer``, sharing no tensor with it."""
-    history = MetricsHistory(rows=list(trainer.history.rows), validations=list(trainer.history.validations))
-    return trainer.config, trainer.snapshot(), history, copy.deepcopy(trainer.state_dict())
+    return trainer.config, trainer.snapshot(), trainer.history.copy(), copy.deepcopy(trainer.state_dict())
 
 
 class BackgroundRunWriter:

@@ -68,6 +68,10 @@ class MetricsHistory:
         if accuracy is not None:
             self.accuracy.append(accuracy)
 
+    def copy(self) -> "MetricsHistory":
+        """An independent copy (rows, validations and accuracy), e.g. for a save in another thread."""
+        return MetricsHistory(list(self.rows), list(self.validations), list(self.accuracy))
+
     def add_validation(self, record: ValidationRecord) -> None:
         self.validations = [v for v in self.validations if v.iteration != record.iteration] + [record]
 

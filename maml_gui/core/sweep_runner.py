@@ -21,6 +21,7 @@ from typing import Callable
 from . import checkpoint
 from .atomic_files import atomic_write
 from .sweep import Trial
+from .threads import choose_threads
 
 EVALUATION_FILE = "evaluation.json"  # the paper protocol's result for a trial, written after training
 FINISHED, RESUMABLE, NEW = "finished", "resumable", "new"
@@ -36,13 +37,19 @@ class TrialResult:
     message: str = ""
 
 
-def threads_per_trial(jobs: int) -> int:
-    """Torch threads per trial: the cores divided between the jobs (at most OMP_NUM_THREADS if set)."""
+def threads_per_trial(jobs: int, trials: list[Trial] = ()) -> int:
+    """Torch threads per trial: the cores divided between the jobs (at most OMP_NUM_THREADS if set),
+    and no more than the trainer's own automatic choice for the sweep's models (one thread for
+    the small MLPs it measured: two threads made a one-job sweep 8x slower on a busy machine)."""
+    automatic = max((choose_threads(None, hidden=tuple(t.config.model.hidden),
+                                    measured_model=t.config.model.kind == "mlp").count for t in trials), default=None)
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cores = os.cpu_count() or 1
     threads = max(1, cores // max(1, jobs))
+    if automatic is not None:
+        threads = min(threads, automatic)
     limit = os.environ.get("OMP_NUM_THREADS", "")
     return min(threads, int(limit)) if limit.isdigit() and int(limit) > 0 else threads
 
@@ -164,7 +171,7 @@ class SweepRunner:
     def __init__(self, out: Path, trials: list[Trial], jobs: int = 1, threads: int | None = None,
                  eval_tasks: int | None = None) -> None:
         self.out, self.trials, self.jobs = Path(out), trials, max(1, jobs)
-        self.threads = threads or threads_per_trial(self.jobs)
+        self.threads = threads or threads_per_trial(self.jobs, trials)
         self.eval_tasks = eval_tasks
         self._context = multiprocessing.get_context("spawn")
         self._stop_event = self._context.Event()

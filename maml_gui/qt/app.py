@@ -10,6 +10,7 @@ import traceback
 from pathlib import Path
 
 import pyqtgraph as pg
+import shiboken6
 import torch
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QIcon
@@ -66,6 +67,10 @@ def create_window(run: str | None = None) -> MainWindow:
         # the window's threads (playground adaptation) must end before it is destroyed, or Qt aborts
         window.session.stop_and_wait(discard=True)
         window.playground.shutdown()
+        # Destroy it now, while its Python side is whole: left to the garbage collector, the
+        # collector first empties the Python objects of its cycle, then the dying C++ window sends
+        # events to their overrides (dock layout, wheel guard) and the process segfaults later.
+        shiboken6.delete(window)
         raise
 
 

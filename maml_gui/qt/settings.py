@@ -35,7 +35,7 @@ LAST_CONFIG = SettingKey("experiment/last_config", str, "", "the experiment conf
 RECENT_RUNS = SettingKey("files/recent_runs", list, [], "run directories opened or saved, newest first")
 LAST_DIRECTORY = SettingKey("files/last_directory", str, "", "folder last used in a file dialog")
 LOSS_LOG_SCALE = SettingKey("plots/loss_log_scale", bool, True, "meta-loss plot uses a log y axis")
-LOSS_SMOOTHING = SettingKey("plots/loss_smoothing", float, 0.6, "weight of the meta-loss curves' moving average "
+LOSS_SMOOTHING = SettingKey("plots/loss_smoothing", float, 0.95, "weight of the meta-loss curves' moving average "
                             "(TensorBoard's smoothing), 0 to 0.999")
 CONFIRM_DISCARD = SettingKey("ui/confirm_discard", bool, True, "ask before discarding an unsaved trained model")
 

@@ -159,6 +159,19 @@ def test_run_files_carry_accuracy_by_name(tmp_path):
     assert torch.allclose(scripted.adapt(x[:3], torch.tensor([0, 1, 2]), x[3:], 2, 0.0), logits[-1, 0], atol=1e-4)
 
 
+def test_the_background_autosave_keeps_the_accuracy_column(tmp_path):
+    """What ``maml-gui train`` autosaves (from its writer thread) carries accuracy like save_trainer."""
+    from maml_gui.core.background_save import BackgroundRunWriter
+
+    trainer = Trainer(images_config(), threads=1)
+    list(trainer.run())
+    writer = BackgroundRunWriter(tmp_path)
+    writer(trainer)
+    writer.wait()
+    assert (tmp_path / "metrics.csv").read_text().splitlines()[0].endswith(",train_accuracy_after")
+    assert load_run(tmp_path).history.accuracy == trainer.history.accuracy
+
+
 def test_metrics_csv_without_accuracy_still_parses():
     history = MetricsHistory()
     history.add_row(1, 1.0, 0.5, 1e-3, 0.1)

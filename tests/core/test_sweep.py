@@ -106,6 +106,16 @@ def test_threads_are_divided_between_jobs(monkeypatch):
     assert threads_per_trial(1) == 1
 
 
+def test_small_mlp_trials_get_the_trainers_single_thread(monkeypatch, base):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(8)))
+    monkeypatch.setattr("maml_gui.core.threads.usable_cores", lambda: 8)
+    trials = expand(base, parse_grid(["training.inner_lr=0.01,0.1"]), [0])
+    assert threads_per_trial(1, trials) == 1  # a 1-8-1 MLP: one thread, measured fastest
+    wide = expand(base, parse_grid(["model.hidden=[2048, 2048]"]), [0])
+    assert threads_per_trial(1, wide) == 8 and threads_per_trial(2, wide) == 4
+
+
 def test_trials_run_in_process_are_evaluated_and_tabled(tmp_path, base):
     grid = parse_grid(["training.inner_lr=0.01,0.1"])
     trials = expand(base, grid, [3])

@@ -81,17 +81,17 @@ def test_smoothing_slider_redraws_the_smoothed_curve_and_keeps_the_raw_one(qtbot
     panel = MetaLossPanel(settings)
     qtbot.addWidget(panel)
     plot = panel.plot
-    assert panel.smoothing_slider.value() == pytest.approx(0.6) == plot.smoothing  # the default
+    assert panel.smoothing_slider.value() == pytest.approx(0.95) == plot.smoothing  # the default
     progress = report(1, 4)
     object.__setattr__(progress, "loss_after", np.array([1.0, 2.0, 3.0, 4.0]))
     plot.add_progress(progress)
-    # 0.6: last = 0.4, 1.04, 1.824, 2.6944; debiased by 1 - 0.6**n
-    expected = [0.4 / 0.4, 1.04 / 0.64, 1.824 / 0.784, 2.6944 / 0.8704]
+    # 0.95: last = 0.05, 0.1475, 0.290125, 0.47561875; debiased by 1 - 0.95**n
+    expected = [0.05 / 0.05, 0.1475 / 0.0975, 0.290125 / 0.142625, 0.47561875 / 0.18549375]
     np.testing.assert_allclose(plot.after_curve.yData, expected)
     panel.smoothing_slider.setValue(0.0)
     np.testing.assert_allclose(plot.after_curve.yData, [1.0, 2.0, 3.0, 4.0])
     panel.smoothing_slider.setValue(0.9)
-    assert plot.after_curve.yData[-1] < 3.0  # smoothed harder: further behind the rising raw curve
+    assert 2.56407 < plot.after_curve.yData[-1] < 4.0  # lighter than 0.95, still behind the rising raw curve
     assert list(plot.raw_after_curve.yData) == [1.0, 2.0, 3.0, 4.0]  # the raw curve is still drawn
     assert plot.raw_after_curve.opts["pen"].color().alpha() == RAW_ALPHA == 64  # faintly, 25%
     assert settings.get(keys.LOSS_SMOOTHING) == pytest.approx(0.9)

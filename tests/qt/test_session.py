@@ -154,7 +154,9 @@ def test_open_error_is_reported_and_keeps_the_experiment(session, tmp_path):
 
 def test_new_experiment_drops_reports_of_the_old_one(qtbot, session):
     session.set_config(slow_config())
-    session.training.report_interval_s = 0.0
+    # frequent reports, but not one per iteration: a worker posting faster than a loaded GUI thread
+    # drains them starves the timers (the throttle's and qtbot.wait's own): a 5-minute hang in a full run
+    session.training.report_interval_s = 0.02
     log = record_session(session)
     session.start_training()
     qtbot.waitUntil(lambda: len(log.progress) > 3, timeout=10_000)
