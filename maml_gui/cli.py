@@ -10,7 +10,6 @@ import json
 import math
 import os
 import sys
-from pathlib import Path
 
 from .core.choices import DEVICE_CHOICES
 
@@ -157,7 +156,7 @@ def _presets(args) -> int:
     from .core.presets import list_presets, preset_text
 
     try:
-        if args.show:
+        if args.show is not None:
             print(preset_text(args.show), end="")
             return 0
         for name, description in list_presets().items():
@@ -212,7 +211,9 @@ def _parse_steps(text: str | None, default_max: int) -> list[int]:
         steps = sorted({int(s) for s in text.split(",") if s.strip()})
     except ValueError:
         raise UsageError(f"--steps {text!r}: expected comma-separated integers like 0,1,5,10") from None
-    if not steps or steps[0] < 0 or steps[-1] > 10000:
+    if not steps:
+        raise UsageError(f"--steps {text!r}: expected comma-separated integers like 0,1,5,10")
+    if steps[0] < 0 or steps[-1] > 10000:
         raise UsageError(f"--steps {text!r}: steps must be between 0 and 10000")
     return steps
 

@@ -5,17 +5,16 @@ regression, accuracy for classification) after 0..S inner steps, averaged over m
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import torch
 
 from .adaptation import InnerRates
-from .model_backends import ModelBackend, backend_for
-from .models import MLPSpec
+from .model_backends import ModelBackend
 from .snapshot import ModelSnapshot
-from .tasks import TaskBatch, TaskFamily
+from .tasks import TaskFamily
 from .tasks.classification import ClassificationFamily
 
 CHUNK = 4096  # tasks adapted at once on the MLP fast path (the backend says for other models)
@@ -64,12 +63,6 @@ def adaptation_curves(backend: ModelBackend, params: Sequence[torch.Tensor], rat
             metrics.append(loss if backend.kind.loss_is_metric else
                            torch.stack([backend.task_metric(p, targets) for p in predictions]))
     return torch.cat(losses, 1), torch.cat(metrics, 1)
-
-
-def adaptation_losses(spec: MLPSpec, params: Sequence[torch.Tensor], rates: InnerRates, batch: TaskBatch,
-                      steps: int, head_only: bool = False) -> torch.Tensor:
-    """Query MSE of every regression task after 0..steps inner steps: ``[steps + 1, B]``."""
-    return adaptation_curves(backend_for(spec, "regression"), params, rates, batch, steps, head_only)[0]
 
 
 def summarize(losses: torch.Tensor, steps: Sequence[int], metric: str = "mse") -> AdaptationCurve:

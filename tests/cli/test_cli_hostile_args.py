@@ -144,3 +144,16 @@ def test_subprocess_refusals_are_one_line(tmp_path):
                                 timeout=120, env={**os.environ, "PYTHONWARNINGS": "default"})
         assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
         assert "Traceback" not in result.stderr and "Warning" not in result.stderr
+
+
+def test_an_empty_preset_name_is_refused_not_taken_for_the_list(capsys):
+    assert main(["presets", "--show", ""]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "unknown preset ''" in err
+
+
+def test_empty_steps_ask_for_integers():
+    from maml_gui.cli import UsageError, _parse_steps
+
+    with pytest.raises(UsageError, match="expected comma-separated integers"):
+        _parse_steps(" , ", default_max=10)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -168,6 +170,21 @@ def test_an_unreadable_image_is_named(tmp_path):
     (root / "class03" / "broken.png").write_bytes(b"not an image")
     text = one_line_error(root=root)
     assert text.startswith(f"cannot read image {root / 'class03' / 'broken.png'}: ")
+
+
+def test_an_image_too_large_to_be_safe_is_named_in_one_line(tmp_path):
+    """Pillow's DecompressionBombWarning becomes the one-line error (in a fresh process: pytest
+    manages warning filters itself)."""
+    root = make_flat(tmp_path)
+    code = ("import sys; from PIL import Image; Image.MAX_IMAGE_PIXELS = 40\n"  # 8x8 images exceed it
+            "from maml_gui.core.tasks.classification import ClassificationSpec, build_classification_family\n"
+            "try:\n"
+            f"    build_classification_family(ClassificationSpec('folder', ways=2, shots=1, queries=2, root={str(root)!r}, image_size=8))\n"
+            "except ValueError as error:\n"
+            "    print(error)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.startswith("cannot read image ") and "exceeds limit" in done.stdout
+    assert "Warning" not in done.stderr, done.stderr
 
 
 def test_miniimagenet_errors(tmp_path):

@@ -15,9 +15,14 @@ import csv
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+import warnings
 
 import torch
 from PIL import Image
+
+# An image too large to be safe (a "decompression bomb") is an error naming the file, in one line,
+# not Pillow's two-line warning printed before it.
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 OMNIGLOT_SETS = ("images_background", "images_evaluation")

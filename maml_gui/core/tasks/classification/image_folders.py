@@ -18,10 +18,15 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+import warnings
 
 import numpy as np
 import torch
 from PIL import Image
+
+# An image too large to be safe (a "decompression bomb") is an error naming the file, in one line,
+# not Pillow's two-line warning printed before it.
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 from torch import Tensor
 
 from .base import ClassificationFamily, ClassificationTaskBatch, ProgressCallback, Split
