@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .conv_models import BLOCKS, Conv4Spec
-from .export_torchscript import RATES_FIXED, RATES_PER_PARAMETER, RATES_PER_STEP, LinearLayer
+from .export_torchscript import RATES_FIXED, RATES_PER_PARAMETER, RATES_PER_STEP, LinearLayer, activate
 from .snapshot import ModelSnapshot
 
 
@@ -51,15 +51,6 @@ class AdaptableClassifier(nn.Module):
         self.algorithm = algorithm
         self.iteration = iteration
         self.register_buffer("per_step_lr", per_step_lr.detach().clone().float())
-
-    def _act(self, z: Tensor) -> Tensor:
-        if self.activation == "relu":
-            return torch.relu(z)
-        if self.activation == "tanh":
-            return torch.tanh(z)
-        if self.activation == "gelu":
-            return F.gelu(z)
-        return F.silu(z)
 
     def _parameters(self) -> List[Tensor]:
         params: List[Tensor] = []
@@ -101,7 +92,7 @@ class AdaptableClassifier(nn.Module):
             h = h.mean([-2, -1]) if self.strided else h.flatten(1)
         else:
             for b in range(count):
-                h = self._act(F.linear(h, params[2 * b], params[2 * b + 1]))
+                h = activate(self.activation, F.linear(h, params[2 * b], params[2 * b + 1]))
         return F.linear(h, params[-2], params[-1])
 
     def _tasks(self, x: Tensor, name: str) -> List[Tensor]:

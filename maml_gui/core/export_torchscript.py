@@ -25,6 +25,17 @@ from .snapshot import ModelSnapshot
 RATES_FIXED, RATES_PER_PARAMETER, RATES_PER_STEP = 0, 1, 2  # AdaptableMLP.rate_mode (literals in script)
 
 
+def activate(name: str, z: Tensor) -> Tensor:
+    """The hidden activation ``name`` (relu, tanh, gelu, silu), compiled into every exported module."""
+    if name == "relu":
+        return torch.relu(z)
+    if name == "tanh":
+        return torch.tanh(z)
+    if name == "gelu":
+        return torch.nn.functional.gelu(z)
+    return torch.nn.functional.silu(z)
+
+
 class LinearLayer(nn.Module):
     """One layer's weight ``[out, in]`` and bias, with Meta-SGD rates of the same shapes (or empty)."""
 
@@ -53,15 +64,6 @@ class AdaptableMLP(nn.Module):
         self.register_buffer("per_step_lr", per_step_lr.detach().clone().float())
 
     # -- activations --------------------------------------------------------------------
-    def _act(self, z: Tensor) -> Tensor:
-        if self.activation == "relu":
-            return torch.relu(z)
-        if self.activation == "tanh":
-            return torch.tanh(z)
-        if self.activation == "gelu":
-            return torch.nn.functional.gelu(z)
-        return torch.nn.functional.silu(z)
-
     def _act_grad(self, z: Tensor, h: Tensor) -> Tensor:
         if self.activation == "relu":
             return (z > 0).to(z.dtype)
@@ -84,7 +86,7 @@ class AdaptableMLP(nn.Module):
         for layer in self.layers:
             h = torch.nn.functional.linear(h, layer.weight, layer.bias)
             if index < self.layer_count - 1:
-                h = self._act(h)
+                h = activate(self.activation, h)
             index += 1
         if flat:
             h = h.squeeze(-1)
@@ -123,7 +125,7 @@ class AdaptableMLP(nn.Module):
         for i in range(count):
             h = torch.baddbmm(params[2 * i + 1], h, params[2 * i])
             if i < count - 1:
-                h = self._act(h)
+                h = activate(self.activation, h)
         return h
 
     def _mse_gradients(self, params: List[Tensor], x: Tensor, y: Tensor) -> List[Tensor]:
@@ -136,7 +138,7 @@ class AdaptableMLP(nn.Module):
             z = torch.baddbmm(params[2 * i + 1], h, params[2 * i])
             if i < count - 1:
                 zs.append(z)
-                h = self._act(z)
+                h = activate(self.activation, z)
                 hs.append(h)
             else:
                 h = z
@@ -197,8 +199,8 @@ class AdaptableMLP(nn.Module):
             body = params[:-2]
             trainable = params[-2:]
             for i in range(len(body) // 2):
-                xs = self._act(torch.matmul(xs, body[2 * i]) + body[2 * i + 1])
-                xq = self._act(torch.matmul(xq, body[2 * i]) + body[2 * i + 1])
+                xs = activate(self.activation, torch.matmul(xs, body[2 * i]) + body[2 * i + 1])
+                xq = activate(self.activation, torch.matmul(xq, body[2 * i]) + body[2 * i + 1])
         batched: List[Tensor] = []
         for p in trainable:
             if p.dim() == 2:
