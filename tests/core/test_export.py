@@ -23,6 +23,8 @@ from maml_gui.core.export import (
 )
 from maml_gui.core.training import Trainer
 
+from .without_package import BLOCK_MAML_GUI
+
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit:DeprecationWarning")
 TOLERANCE = 1e-5
 # name -> (training section, activation): every kind of inner rate and every activation
@@ -65,22 +67,7 @@ def _files_in(folder: Path) -> list[str]:
 
 
 # -- TorchScript ------------------------------------------------------------------------------
-LOAD_WITHOUT_PACKAGE = textwrap.dedent("""
-    import importlib.abc, json, sys
-
-    class BlockMamlGui(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path, target=None):
-            if name == "maml_gui" or name.startswith("maml_gui."):
-                raise ImportError("maml_gui is blocked in this process")
-            return None
-
-    sys.meta_path.insert(0, BlockMamlGui())
-    import torch
-    try:
-        import maml_gui  # noqa: F401
-        raise SystemExit("maml_gui could still be imported")
-    except ImportError:
-        pass
+LOAD_WITHOUT_PACKAGE = BLOCK_MAML_GUI + textwrap.dedent("""
     inputs = torch.load(sys.argv[1], weights_only=True)
     results = {}
     for name in json.loads(sys.argv[2]):
