@@ -12,6 +12,8 @@ import torch
 from maml_gui.cli import main
 from maml_gui.core.checkpoint import load_run
 
+from .processes import interrupt_once_saved
+
 TINY = ["--preset", "finn2017-sinusoid", "--set", "training.val_interval=10", "--set", "training.val_tasks=20",
         "--set", "training.meta_batch=5", "--threads", "1", "--quiet"]
 
@@ -117,23 +119,12 @@ def test_ctrl_c_saves_a_state_that_resumes_exactly(tmp_path):
 
     The interrupted run is set to a million iterations, so it is still training whenever the
     signal comes, however slow or fast the machine; both runs then end at the same iteration."""
-    import signal
-    import time
-
     settings = ["--set", "training.baseline=false", "--set", "training.val_interval=100000",
                 "--set", "training.autosave_interval=10"]
     interrupted = tmp_path / "interrupted"
     process = subprocess.Popen([sys.executable, "-m", "maml_gui", "train", *TINY, *settings, "--iterations",
                                 "1000000", "--out", str(interrupted)], stderr=subprocess.PIPE, text=True)
-    try:
-        while load_iteration(interrupted) < 20:  # training is under way: it autosaved past iteration 20
-            assert process.poll() is None, process.stderr.read()
-            time.sleep(0.02)
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    err = interrupt_once_saved(process, interrupted, 20)  # training is under way: it autosaved past 20
     assert process.returncode == 130, err
     assert "--resume" in err and "Traceback" not in err
     stopped_at = load_run(interrupted).iteration
@@ -144,14 +135,6 @@ def test_ctrl_c_saves_a_state_that_resumes_exactly(tmp_path):
     a, b = load_run(straight).snapshot, load_run(interrupted).snapshot
     assert a.iteration == b.iteration == end
     assert all(torch.equal(x, y) for x, y in zip(a.params, b.params))
-
-
-def load_iteration(run) -> int:
-    """The iteration a (possibly half-written) run directory says it reached; 0 before it exists."""
-    try:
-        return int(json.loads((run / "run.json").read_text()).get("iteration", 0))
-    except (OSError, ValueError):
-        return 0
 
 
 def test_out_directory_with_other_files_is_refused(tmp_path, capsys):

@@ -10,6 +10,8 @@ import torch
 from maml_gui.cli import main
 from maml_gui.core.checkpoint import load_run
 
+from .processes import interrupt_once_saved
+
 TINY = """
 [model]
 hidden = [8]
@@ -163,28 +165,15 @@ def test_a_random_search_draws_the_same_trials_again(tmp_path, base, capsys):
 def test_ctrl_c_stops_the_running_trial_keeps_finished_ones_and_starts_no_more(tmp_path, base):
     """A real SIGINT to ``maml-gui sweep``: the middle trial is set to a million iterations, so it is
     still training when the signal comes, however fast the machine."""
-    import json
-    import signal
     import subprocess
     import sys
-    import time
 
     base.write_text(TINY.replace("baseline = false", "baseline = false\nautosave_interval = 10"))
     out = tmp_path / "sweep"
     process = subprocess.Popen([sys.executable, "-m", "maml_gui", "sweep", str(base), "--grid",
                                 "training.iterations=20,1000000,30", "--threads", "1", "--eval-tasks", "3",
                                 "--quiet", "--out", str(out)], stderr=subprocess.PIPE, text=True)
-    running = out / "iterations=1000000,seed=0" / "run.json"
-    try:
-        deadline = time.monotonic() + 120
-        while not running.is_file() or json.loads(running.read_text() or "{}").get("iteration", 0) < 20:
-            assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
-            time.sleep(0.05)
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    err = interrupt_once_saved(process, out / "iterations=1000000,seed=0", 20)
     assert process.returncode == 130, err
     assert "interrupted: 1 of 3 trials finished and kept" in err and "Traceback" not in err
     assert (out / "iterations=20,seed=0" / "evaluation.json").is_file()
