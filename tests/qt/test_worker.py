@@ -24,7 +24,7 @@ def run_to_end(qtbot, job: TrainingThread, timeout: int = 20_000) -> None:
 
 
 def test_reports_cover_every_iteration_once_and_end_with_the_final_state(qtbot):
-    trainer = Trainer(tiny_config(iterations=60))
+    trainer = Trainer(tiny_config(iterations=60), threads=1)
     job = TrainingThread(trainer, report_interval_s=0.0)
     recorder = record_job(job)
     run_to_end(qtbot, job)
@@ -39,7 +39,7 @@ def test_reports_cover_every_iteration_once_and_end_with_the_final_state(qtbot):
 
 
 def test_reports_are_throttled_by_wall_clock(qtbot):
-    trainer = Trainer(tiny_config(iterations=400, val_interval=1000))
+    trainer = Trainer(tiny_config(iterations=400, val_interval=1000), threads=1)
     job = TrainingThread(trainer, report_interval_s=1e9)  # longer than the whole run, however loaded the machine
     recorder = record_job(job)
     run_to_end(qtbot, job)
@@ -51,7 +51,7 @@ def test_reports_are_throttled_by_wall_clock(qtbot):
 
 
 def test_stop_ends_the_thread_after_the_current_iteration(qtbot):
-    trainer = Trainer(slow_config())
+    trainer = Trainer(slow_config(), threads=1)
     job = TrainingThread(trainer)
     recorder = record_job(job)
     with qtbot.waitSignal(job.progressed, timeout=10_000):
@@ -65,7 +65,7 @@ def test_stop_ends_the_thread_after_the_current_iteration(qtbot):
 
 def test_pause_holds_training_until_resume(qtbot, monkeypatch):
     monkeypatch.setattr("maml_gui.qt.worker.TrainingControl", WatchedControl)
-    trainer = Trainer(slow_config())
+    trainer = Trainer(slow_config(), threads=1)
     job = TrainingThread(trainer)
     record_job(job)
     with qtbot.waitSignal(job.progressed, timeout=10_000):
@@ -81,7 +81,7 @@ def test_pause_holds_training_until_resume(qtbot, monkeypatch):
 
 
 def test_stop_and_wait_works_while_paused_and_without_an_event_loop_turn(qtbot):
-    trainer = Trainer(slow_config())
+    trainer = Trainer(slow_config(), threads=1)
     job = TrainingThread(trainer)
     recorder = record_job(job)
     with qtbot.waitSignal(job.progressed, timeout=10_000):
@@ -93,7 +93,7 @@ def test_stop_and_wait_works_while_paused_and_without_an_event_loop_turn(qtbot):
 
 
 def test_training_error_is_reported_as_one_line(qtbot, monkeypatch):
-    trainer = Trainer(tiny_config(iterations=50))
+    trainer = Trainer(tiny_config(iterations=50), threads=1)
 
     def diverge():
         raise TrainingError("the meta-loss became nan at iteration 1")
@@ -108,7 +108,7 @@ def test_training_error_is_reported_as_one_line(qtbot, monkeypatch):
 
 
 def test_unexpected_exception_is_reported_not_raised(qtbot, monkeypatch):
-    trainer = Trainer(tiny_config(iterations=50))
+    trainer = Trainer(tiny_config(iterations=50), threads=1)
     monkeypatch.setattr(trainer, "train_iteration", lambda: 1 / 0)
     job = TrainingThread(trainer)
     recorder = record_job(job)
@@ -119,7 +119,7 @@ def test_unexpected_exception_is_reported_not_raised(qtbot, monkeypatch):
 
 
 def test_autosave_writes_a_resumable_run(qtbot, tmp_path):
-    trainer = Trainer(tiny_config(iterations=40, val_interval=20))
+    trainer = Trainer(tiny_config(iterations=40, val_interval=20), threads=1)
     job = TrainingThread(trainer, autosave_dir=str(tmp_path / "run"))
     recorder = record_job(job)
     run_to_end(qtbot, job)
@@ -131,7 +131,7 @@ def test_autosave_writes_a_resumable_run(qtbot, tmp_path):
 def test_failed_autosave_is_reported_once_and_training_goes_on(qtbot, tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
-    trainer = Trainer(tiny_config(iterations=60, val_interval=20))
+    trainer = Trainer(tiny_config(iterations=60, val_interval=20), threads=1)
     job = TrainingThread(trainer, autosave_dir=str(blocker / "run"))
     recorder = record_job(job)
     run_to_end(qtbot, job)
@@ -141,7 +141,7 @@ def test_failed_autosave_is_reported_once_and_training_goes_on(qtbot, tmp_path):
 
 
 def test_discarded_reports_never_reach_the_gui(qtbot):
-    trainer = Trainer(tiny_config(iterations=200, val_interval=1000))
+    trainer = Trainer(tiny_config(iterations=200, val_interval=1000), threads=1)
     job = TrainingThread(trainer, report_interval_s=0.0)
     recorder = record_job(job)
     job.discard()
@@ -151,7 +151,7 @@ def test_discarded_reports_never_reach_the_gui(qtbot):
 
 
 def test_a_training_thread_runs_once(qtbot):
-    job = TrainingThread(Trainer(tiny_config(iterations=5)))
+    job = TrainingThread(Trainer(tiny_config(iterations=5), threads=1))
     record_job(job)
     run_to_end(qtbot, job)
     with pytest.raises(RuntimeError, match="runs once"):
