@@ -8,34 +8,25 @@ adapting to five points clicked on a sampled sinusoid — what a newcomer sees b
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from take_screenshots import click_at, wait  # noqa: E402
+from take_screenshots import click_at, output_folder, start_app, wait  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="assets", help="folder for the PNG")
     args = parser.parse_args(argv)
-    if "DISPLAY" not in os.environ:
-        parser.error("needs an X display (e.g. Xvfb :99, then DISPLAY=:99)")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(parser, args)
 
     import torch
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
 
-    from maml_gui.qt.app import configure_application, create_window
+    from maml_gui.qt.app import create_window
     from maml_gui.qt.playground.prediction import BASELINE_PRETRAINED
 
-    app = QApplication(sys.argv[:1])
-    configure_application(app)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+    app = start_app()
     window = create_window()  # no last config, no run: the first start, with the bundled model
     window.move(0, 0)
     window.resize(1440, 900)

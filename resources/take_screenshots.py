@@ -48,30 +48,45 @@ def click_at(plot, x: float, y: float) -> None:
         QApplication.sendEvent(viewport, event)
 
 
+def output_folder(parser: argparse.ArgumentParser, args) -> Path:
+    """``args.out``, created; refuses to run without an X display."""
+    if "DISPLAY" not in os.environ:
+        parser.error("needs an X display (e.g. Xvfb :99, then DISPLAY=:99)")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def start_app():
+    """The QApplication, set up as the app does, with settings in a temporary folder (the user's
+    are left alone)."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from maml_gui.qt.app import configure_application
+
+    app = QApplication(sys.argv[:1])
+    configure_application(app)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+    return app
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="assets", help="folder for the PNGs")
     parser.add_argument("--train-seconds", type=float, default=25.0, help="training before the window shot")
     parser.add_argument("--threads", type=int, default=1, help="torch threads for training (0: the config's)")
     args = parser.parse_args(argv)
-    if "DISPLAY" not in os.environ:
-        parser.error("needs an X display (e.g. Xvfb :99, then DISPLAY=:99)")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(parser, args)
 
     import torch
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
 
     from maml_gui.qt import settings as keys
-    from maml_gui.qt.app import configure_application
     from maml_gui.qt.main_window import MainWindow
     from maml_gui.qt.playground.prediction import BASELINE_PRETRAINED
     from maml_gui.qt.session import TrainingState
 
-    app = QApplication(sys.argv[:1])
-    configure_application(app)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+    app = start_app()
     window = MainWindow()
     window.settings.set(keys.CONFIRM_DISCARD, False)
     window.move(0, 0)
