@@ -89,6 +89,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_count_options(args, limits) -> None:
+    """UsageError unless each given ``--name`` of ``limits`` ((name, most), ...) is in 1..most."""
+    for name, most in limits:
+        value = getattr(args, name)
+        if value is not None and not 1 <= value <= most:
+            raise UsageError(f"--{name.replace('_', '-')} must be between 1 and {most:,}, got {value}")
+
+
 def _thread_count(text: str) -> int:
     try:
         value = int(text)
@@ -227,10 +235,7 @@ def _evaluate(args) -> int:
     from .core.experiment_setup import task_sampler
     from .core.resources import check_evaluation_fits
 
-    for name, most in (("tasks", 1_000_000), ("shots", 1000), ("queries", 100_000)):
-        value = getattr(args, name)
-        if value is not None and not 1 <= value <= most:
-            raise UsageError(f"--{name} must be between 1 and {most:,}, got {value}")
+    check_count_options(args, (("tasks", 1_000_000), ("shots", 1000), ("queries", 100_000)))
     if args.lr is not None and not 0 < args.lr < math.inf:
         raise UsageError(f"--lr must be a positive number, got {args.lr}")
     try:

@@ -38,14 +38,12 @@ def add_parser(sub) -> None:
 
 
 def run_sweep_command(args, usage_error, user_errors) -> int:
+    from .cli import check_count_options  # loaded already: this runs under cli.main
     from .core.run_table import run_table
     from .core.sweep import SweepError, expand, parse_grid, parse_seeds, prepare_directory, sweep_record
     from .core.sweep_runner import FINISHED, NEW, SweepRunner
 
-    for name, most in (("jobs", 256), ("threads", 1024), ("eval_tasks", 1_000_000), ("random", 10_000)):
-        value = getattr(args, name)
-        if value is not None and not 1 <= value <= most:
-            raise usage_error(f"--{name.replace('_', '-')} must be between 1 and {most:,}, got {value}")
+    check_count_options(args, (("jobs", 256), ("threads", 1024), ("eval_tasks", 1_000_000), ("random", 10_000)))
     out = Path(args.out)
     try:
         base = _base_config(args)
