@@ -16,6 +16,7 @@ measured several times faster than one pass over 40,000 points). So a region ima
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -90,9 +91,16 @@ class AdaptedSteps:
         return torch.cat(parts) if parts else torch.zeros(0, self.snapshot.spec.outputs)
 
     def predicted_labels(self, x: Tensor) -> np.ndarray:
-        """``[S + 1, P]`` int64: the class predicted for each of ``x`` (``[P, 2]``) after each step."""
-        return np.stack([self.logits(s, x).argmax(-1).numpy() for s in range(len(self.params))]) if len(x) \
-            else np.zeros((len(self.params), 0), dtype=np.int64)
+        """``[S + 1, P]`` int64: the class predicted for each of ``x`` (``[P, 2]``) after each step.
+
+        One forward pass for all steps: the steps' parameters stacked on the task axis."""
+        if len(x) == 0:
+            return np.zeros((len(self.params), 0), dtype=np.int64)
+        stacked = [torch.stack([p[0] if p.dim() > shared.dim() else p for p in step])
+                   for shared, step in zip(self.snapshot.params, zip(*self.params))]
+        with torch.no_grad():
+            logits = self.snapshot.backend().forward(stacked, x.unsqueeze(0).expand(len(self.params), -1, -1))
+        return logits.argmax(-1).numpy()
 
 
 def accuracy(predicted: np.ndarray, labels) -> np.ndarray:
@@ -122,17 +130,27 @@ def adapt_steps(snapshot: ModelSnapshot, x_support: Tensor, y_support: Tensor, s
     return AdaptedSteps(snapshot, tuple(tuple(p) for p in params))
 
 
+@lru_cache(maxsize=16)
+def _palette(ways: int) -> Tensor:
+    return torch.tensor([class_colour(i) for i in range(ways)], dtype=torch.float32)
+
+
 def region_colours(logits: Tensor) -> np.ndarray:
     """``[P, 3]`` uint8: a tint of the predicted class's colour, towards white as confidence falls to 1 / ways."""
     ways = logits.shape[-1]
-    confidence, label = torch.softmax(logits.float(), dim=-1).max(dim=-1)
+    logits = logits.float()
+    top, label = logits.max(dim=-1)
+    confidence = torch.exp(top - torch.logsumexp(logits, dim=-1))  # the largest softmax probability
     strength = REGION_STRENGTH * ((confidence - 1.0 / ways) / (1.0 - 1.0 / ways)).clamp(0.0, 1.0).unsqueeze(-1)
-    palette = torch.tensor([class_colour(i) for i in range(ways)], dtype=torch.float32)
-    rgb = UNSURE_RGB + strength * (palette[label] - UNSURE_RGB)
+    rgb = UNSURE_RGB + strength * (_palette(ways)[label] - UNSURE_RGB)
     return rgb.round().to(torch.uint8).numpy()
 
 
 def region_image(adapted: AdaptedSteps, step: int, grid: RegionGrid, pixels: Tensor | None = None) -> np.ndarray:
     """``[size, size, 3]`` uint8 image of the decision regions after ``step`` steps (row 0 at the bottom)."""
     pixels = grid.pixels() if pixels is None else pixels
-    return region_colours(adapted.logits(step, pixels)).reshape(grid.size, grid.size, 3)
+    backend = adapted.snapshot.backend()
+    with torch.no_grad():  # chunk by chunk, colours too: the activations stay in the CPU's caches
+        parts = [region_colours(backend.forward(adapted.params[step], chunk.unsqueeze(0))[0])
+                 for chunk in pixels.split(CHUNK)]
+    return np.concatenate(parts).reshape(grid.size, grid.size, 3)

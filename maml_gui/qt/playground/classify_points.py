@@ -310,13 +310,14 @@ class ClassifyPointsWidget(QWidget):
             self._update_hint()
         self.images.update(result.images)
         self.baseline_images.update(result.baseline_images)
+        if not result.fills_in or self.shown_step in result.images:
+            self._show_step()  # the big plot first: it is what the user watches
+        if not result.fills_in:
+            self.regionsShown.emit(result.request_id)
         points = self.last_result.points if self.last_result is not None else ()
         for row, images in (("model", result.images), ("baseline", result.baseline_images)):
             for step, image in images.items():
                 self.multiples.show_image(row, step, image, result.grid, points)
-        self._show_step()
-        if not result.fills_in:
-            self.regionsShown.emit(result.request_id)
         self._request_fill()
 
     @Slot(int)

@@ -94,7 +94,9 @@ class ClassifyControls(QWidget):
             self.baseline_combo.addItem(text, mode)
         self.baseline_combo.setToolTip("Also adapt a network that was not meta-learned on the same points")
         self.accuracy_label = QLabel("")
-        self.accuracy_label.setWordWrap(True)
+        self.accuracy_label.setWordWrap(True)  # fixed size: its new figures after every edit repaint it alone
+        self.accuracy_label.setFixedSize(CONTROLS_WIDTH - 12, 3 * self.accuracy_label.fontMetrics().lineSpacing() + 4)
+        self.accuracy_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.accuracy_plot = pg.PlotWidget()
         self.accuracy_plot.setMinimumHeight(140)
         self.accuracy_plot.setMouseEnabled(False, False)
