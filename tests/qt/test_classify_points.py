@@ -3,6 +3,8 @@ every step (equal to the engine's predictions), accuracy per step and the baseli
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -209,3 +211,35 @@ def test_without_a_model_points_are_drawn_and_a_hint_says_what_to_do(qtbot):
         assert len(widget.plot.support.data) == 1
     finally:
         widget.shutdown()
+
+
+def test_experiment_model_checks_and_drawn_state(qtbot, playground, classifier):
+    config = from_dict({"task": {"kind": "classification", "family": "rings", "ways": 3, "shots": 4, "queries": 2}})
+    playground.set_experiment(config)
+    playground.sample_task()
+    assert len(playground.points()) == 3 * 4 and len(playground.query.x) == 3 * 2
+    state = playground.drawn_state()
+    playground.restore_drawn_state({"points": [[1.0, 2.0, 2]]})
+    assert playground.points() == [(1.0, 2.0, 2)] and playground.query is None
+    with pytest.raises(ValueError, match="drawn points must be"):
+        playground.restore_drawn_state({"points": "nope"})
+    playground.restore_drawn_state(state)
+    assert [list(p) for p in playground.points()] == state["points"]
+    playground.set_experiment(from_dict({"task": {"kind": "classification", "family": "glyphs", "ways": 3},
+                                         "model": {"kind": "conv4"}}))
+    assert not playground.controls.sample_button.isEnabled(), "images are not 2-D points"
+    playground.set_snapshot(replace(classifier, task_kind="regression"))
+    assert "not of 2-D points" in playground.hint.text()
+    qtbot.waitUntil(lambda: playground.last_result is not None and playground.last_result.adapted is None)
+    assert playground.shown_image() is None
+
+
+def test_the_newest_edit_wins(qtbot, playground):
+    adapted: list[int] = []  # first-stage results the worker computed (fills draw more steps of one)
+    playground._runner.worker.resultReady.connect(lambda r: r.fills_in or adapted.append(r.request_id))
+    playground.set_points([(0.0, 0.0, 0), (1.0, 1.0, 1)])
+    for x in np.linspace(-4, 4, 12):  # a drag: 12 more edits while the worker is busy
+        playground.model.move(0, (float(x), 0.0, 0))
+    wait_for_all_steps(qtbot, playground)
+    assert playground.last_result.points == ((4.0, 0.0, 0), (1.0, 1.0, 1))
+    assert len(adapted) < 13, "older edits were superseded, not queued"
