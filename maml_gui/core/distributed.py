@@ -255,7 +255,7 @@ class AgreeingCheckpoint:
             self.writer(trainer)
 
 
-def attach(trainer, info: ProcessGroupInfo, stop_requested, control) -> tuple[int, int]:
+def attach(trainer, info: ProcessGroupInfo, stop_requested, control=None) -> tuple[int, int]:
     """Make ``trainer`` train its share of each meta-batch in step with the other ranks; returns the share."""
     start, stop = task_share(trainer.config.training.meta_batch, info.world_size, info.rank)
     trainer.sampler = RankShareSampler(trainer.sampler, start, stop)
