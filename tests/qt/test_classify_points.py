@@ -120,6 +120,19 @@ def test_undo_redo_of_adds_a_drag_and_a_removal(qtbot, playground):
     assert playground.points() == [moved], "a refused load changes nothing"
 
 
+def test_delete_removes_the_selected_point_and_clear_is_one_step(qtbot, playground):
+    add(qtbot, playground, -3.0, -3.0, Qt.Key.Key_1)
+    add(qtbot, playground, 3.0, 3.0, Qt.Key.Key_3)
+    click(qtbot, playground.plot, data_to_pixel(playground.plot, -3.0, -3.0))  # selects, adds nothing
+    assert len(playground.points()) == 2
+    qtbot.keyClick(playground.plot, Qt.Key.Key_Delete)
+    assert [p[2] for p in playground.points()] == [2]
+    qtbot.mouseClick(playground.controls.clear_button, Qt.MouseButton.LeftButton)
+    assert playground.points() == []
+    playground.undo_stack.undo()
+    assert [p[2] for p in playground.points()] == [2]
+
+
 # -- regions, accuracy, baseline -------------------------------------------------------------
 def test_regions_for_every_step_equal_the_engine_predictions(qtbot, playground, classifier):
     playground.set_points([(-3.0, -3.0, 0), (3.0, 3.0, 1), (0.0, 4.0, 2), (-2.5, -3.5, 0)])
