@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = output_folder(parser, args)
 
+    from PySide6.QtCore import Qt
+
     from maml_gui.qt import settings as keys
     from maml_gui.qt.main_window import MainWindow
     from maml_gui.qt.playground.classify_points import ClassifyPointsWidget
@@ -42,9 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     if not window.files.open_run(args.run):
         parser.error(f"could not open {args.run}")
     wait(app, 1.0)
+    docks = window.docks  # shorter curve docks: room for the playground
+    window.resizeDocks([docks["meta_loss"]], [230], Qt.Orientation.Vertical)
     playground = window.playground_host.current()
     if not isinstance(playground, ClassifyPointsWidget):
-        parser.error(f"{args.run} is not a 2-D points classification run (the window shows {type(playground).__name__})")
+        parser.error(f"{args.run} is not a 2-D points classification run "
+                     f"(the window shows {type(playground).__name__})")
     playground.controls.steps_spin.setValue(10)
     playground._generator.manual_seed(args.seed)
     playground.sample_task()

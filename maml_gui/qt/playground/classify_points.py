@@ -206,7 +206,8 @@ class ClassifyPointsWidget(QWidget):
         if self._family is None:
             return
         batch = self._family.sample(1, self._ways, self._shots, self._queries, generator=self._generator)
-        support = [(x, y, int(label)) for (x, y), label in zip(batch.x_support[0].tolist(), batch.y_support[0].tolist())]
+        labels = batch.y_support[0].tolist()
+        support = [(x, y, int(label)) for (x, y), label in zip(batch.x_support[0].tolist(), labels)]
         query = QuerySet(batch.x_query[0].clone(), batch.y_query[0].clone())
         self.undo_stack.push(ReplacePointsCommand(self.model, support, "Sample task", on_apply=self._set_query,
                                                   old_extra=self._query, new_extra=query))

@@ -23,6 +23,7 @@ WRONG_PEN = (0, 0, 0)
 SELECTED_COLOR = (0, 200, 255)
 THUMBNAIL_PX = 96
 THUMBNAIL_DOT = 2.5
+THUMBNAIL_BORDER = 2  # the frame that marks the step shown
 EMPTY_THUMBNAIL = (235, 235, 235)
 
 
@@ -89,7 +90,7 @@ class ClickableThumbnail(QLabel):
     def __init__(self, step: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.step = step
-        self.setFixedSize(THUMBNAIL_PX, THUMBNAIL_PX)
+        self.setFixedSize(THUMBNAIL_PX + 2 * THUMBNAIL_BORDER, THUMBNAIL_PX + 2 * THUMBNAIL_BORDER)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
@@ -135,6 +136,7 @@ class SmallMultiples(QWidget):
             return
         for widget in [*self.thumbnails.values(), *self._captions]:
             self._layout.removeWidget(widget)
+            widget.hide()  # at once: deleteLater waits for the event loop
             widget.deleteLater()
         self.thumbnails, self._captions, self.steps = {}, [], list(steps)
         for column, step in enumerate(steps, start=1):
@@ -160,7 +162,8 @@ class SmallMultiples(QWidget):
         if thumbnail is None:
             return
         if image is None or grid is None:
-            thumbnail.setPixmap(_blank())
+            border = 2 * THUMBNAIL_BORDER
+            thumbnail.setPixmap(_blank(thumbnail.width() - border, thumbnail.height() - border))
             return
         pixmap = QPixmap.fromImage(qimage(image)).scaled(  # the grid's aspect ratio, inside the square
             round(THUMBNAIL_PX * min(1.0, grid.aspect)), round(THUMBNAIL_PX * min(1.0, 1.0 / grid.aspect)),
@@ -175,14 +178,16 @@ class SmallMultiples(QWidget):
             painter.setBrush(QColor(*class_colour(label)))
             painter.drawEllipse(QPointF(px, py), THUMBNAIL_DOT, THUMBNAIL_DOT)
         painter.end()
+        thumbnail.setFixedSize(width + 2 * THUMBNAIL_BORDER, height + 2 * THUMBNAIL_BORDER)
         thumbnail.setPixmap(pixmap)
 
     def mark_current(self, step: int) -> None:
         for (_, shown), thumbnail in self.thumbnails.items():
-            thumbnail.setStyleSheet("border: 2px solid #00c8ff;" if shown == step else "border: 2px solid transparent;")
+            colour = "#00c8ff" if shown == step else "transparent"
+            thumbnail.setStyleSheet(f"border: {THUMBNAIL_BORDER}px solid {colour};")
 
 
-def _blank() -> QPixmap:
-    pixmap = QPixmap(THUMBNAIL_PX, THUMBNAIL_PX)
+def _blank(width: int = THUMBNAIL_PX, height: int = THUMBNAIL_PX) -> QPixmap:
+    pixmap = QPixmap(max(width, 1), max(height, 1))
     pixmap.fill(pg.mkColor(EMPTY_THUMBNAIL))
     return pixmap
