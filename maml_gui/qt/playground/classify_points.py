@@ -170,6 +170,11 @@ class ClassifyPointsWidget(QWidget):
         self.controls.sample_button.setEnabled(family is not None)
 
     @property
+    def snapshot(self) -> ModelSnapshot | None:
+        """The classifier being adapted (None: none, or the last one given was not for 2-D points)."""
+        return self._snapshot
+
+    @property
     def current_class(self) -> int:
         return self.controls.palette.current()
 
