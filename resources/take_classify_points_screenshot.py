@@ -1,12 +1,13 @@
 """Take the README screenshot of the 2-D classification playground in the real window (run under X).
 
-    maml-gui train --preset points-3way-5shot --iterations 1500 --threads 1 --out /tmp/points-run
     Xvfb :99 -screen 0 1600x1000x24 &
-    DISPLAY=:99 QT_QPA_PLATFORM=xcb python resources/take_classify_points_screenshot.py /tmp/points-run [--out assets]
+    DISPLAY=:99 QT_QPA_PLATFORM=xcb python resources/take_classify_points_screenshot.py [RUN] [--out assets]
 
-Opens the run in the main window (File > Open Run), samples a 3-way 5-shot task in the
-playground, clicks two more points of class 2, turns the pretrained baseline on and shows
-step 3 of 10, then writes ``classify-points.png`` (the window). Settings go to a temporary folder.
+Without RUN the app meta-trains the ``points-3way-5shot`` preset itself (``--iterations``, one
+thread); with RUN (e.g. made by ``maml-gui train --preset points-3way-5shot --out RUN``) it opens
+that run (File > Open Run). Then it samples a 3-way 5-shot task in the playground, clicks two
+more points of class 2, turns the pretrained baseline on and shows step 3 of 10, and writes
+``classify-points.png`` (the window). Settings go to a temporary folder.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from take_screenshots import click_at, output_folder, start_app, wait  # noqa: E
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run", help="a run directory of a 2-D points classifier (e.g. points-3way-5shot)")
+    parser.add_argument("run", nargs="?", help="a run directory of a 2-D points classifier (default: train one)")
+    parser.add_argument("--iterations", type=int, default=1500, help="meta-training in the app without RUN")
     parser.add_argument("--out", default="assets", help="folder for the PNG")
     parser.add_argument("--seed", type=int, default=3, help="which task Sample task draws")
     args = parser.parse_args(argv)
@@ -33,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     from maml_gui.qt.main_window import MainWindow
     from maml_gui.qt.playground.classify_points import ClassifyPointsWidget
     from maml_gui.qt.playground.prediction import BASELINE_PRETRAINED
+    from maml_gui.qt.session import TrainingState
 
     app = start_app()
     window = MainWindow()
@@ -41,14 +44,21 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(1440, 900)
     window.show()
     wait(app, 1.0)
-    if not window.files.open_run(args.run):
+    if args.run is None:
+        window.load_preset("points-3way-5shot")
+        window.session.set_config(window.session.config.with_overrides(
+            [f"training.iterations={args.iterations}", "training.threads=1"]))
+        window.window_actions.start.trigger()
+        wait(app, 900.0, until=lambda: window.session.iteration >= args.iterations
+             and window.session.state is TrainingState.IDLE)
+    elif not window.files.open_run(args.run):
         parser.error(f"could not open {args.run}")
     wait(app, 1.0)
     docks = window.docks  # shorter curve docks: room for the playground
     window.resizeDocks([docks["meta_loss"]], [230], Qt.Orientation.Vertical)
     playground = window.playground_host.current()
     if not isinstance(playground, ClassifyPointsWidget):
-        parser.error(f"{args.run} is not a 2-D points classification run "
+        parser.error(f"{args.run or 'the preset'} is not a 2-D points classification run "
                      f"(the window shows {type(playground).__name__})")
     playground.controls.steps_spin.setValue(10)
     playground._generator.manual_seed(args.seed)
