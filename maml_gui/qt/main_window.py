@@ -33,6 +33,7 @@ from maml_gui.qt.plots.loss_panel import MetaLossPanel
 from maml_gui.qt.run_files import RunFileCommands
 from maml_gui.qt.session import ExperimentSession, TrainingState
 from maml_gui.qt.settings import AppSettings
+from maml_gui.qt.sweep.controller import SweepController, add_sweep_menu_items
 
 APP_NAME = "MAML Studio"
 DEFAULT_SIZE = (1440, 920)
@@ -79,6 +80,9 @@ class MainWindow(QMainWindow):
             self, self.window_actions, self.playground.undo_stack, self.docks, self.settings,
             self.files.open_recent, self.load_preset)
         self.dock_layout.toolbars.append(toolbar)
+        self.sweeps = SweepController(self._session_config, self.config_panel.is_valid, self.settings,
+                                      self.show_error, self._show_message, self)
+        add_sweep_menu_items(self, self.sweeps)
         self.export_source = SessionExportSource(self.session)
         self.export_actions = ExportActions(self.export_menu, self.export_source, {
             "Playground": self.playground.plot, "Meta-loss": self.loss_plot,
@@ -185,6 +189,9 @@ class MainWindow(QMainWindow):
     def current_config(self) -> ExperimentConfig:
         return self.export_source.current_config()
 
+    def _session_config(self) -> ExperimentConfig:
+        return self.session.config
+
     # -- session -> widgets -------------------------------------------------------------------------
     @Slot(object)
     def _on_config_edited(self, config: ExperimentConfig) -> None:
@@ -284,7 +291,7 @@ class MainWindow(QMainWindow):
 
     # -- closing ---------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if not self.confirm_discard("closing"):
+        if not self.sweeps.confirm_close() or not self.confirm_discard("closing"):
             event.ignore()
             return
         if not self.shutdown():
@@ -296,7 +303,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def shutdown(self) -> bool:
         """Stop every thread and save the layout; also run when the app quits without a close."""
-        if not self.session.stop_and_wait(discard=True):
+        if not self.session.stop_and_wait(discard=True) or not self.sweeps.shutdown():
             return False
         if not self._shut_down:
             self._shut_down = True

@@ -151,6 +151,18 @@ def test_a_stopped_sweep_keeps_finished_trials_and_starts_no_more(tmp_path, base
     assert [r.status for r in again] == ["skipped", "finished", "finished"]
 
 
+def test_running_trials_report_their_iterations_and_saves(tmp_path, base):
+    trials = expand(base, parse_grid(["training.inner_lr=0.01,0.02"]), [0])
+    reports = []
+    SweepRunner(tmp_path, trials, jobs=1, threads=1, eval_tasks=3).run(on_progress=reports.append)
+    for trial in trials:
+        mine = [r for r in reports if r.name == trial.name]
+        assert mine[0].iteration == 0 and not mine[0].saved and {r.total for r in mine} == {12}
+        saves = [r.iteration for r in mine if r.saved]
+        assert saves == sorted(saves) and saves[-1] == 12 and 6 in saves  # val_interval 6: an autosave
+    assert [r.name for r in reports].index(trials[1].name) > [r.name for r in reports].index(trials[0].name)
+
+
 def test_an_unreadable_run_is_a_row_with_its_error(tmp_path):
     (tmp_path / "broken").mkdir()
     table = run_table([tmp_path / "broken"])
