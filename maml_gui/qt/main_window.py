@@ -28,6 +28,7 @@ from maml_gui.qt.panels.config_panel import ConfigPanel
 from maml_gui.qt.panels.status_bar import TrainingStatusBar
 from maml_gui.qt.panels.training_status import TrainingStatusPanel
 from maml_gui.qt.playground import PlaygroundWidget
+from maml_gui.qt.playground.compare_models import CompareModels
 from maml_gui.qt.plots import AdaptationCurvePlot
 from maml_gui.qt.plots.loss_panel import MetaLossPanel
 from maml_gui.qt.run_files import RunFileCommands
@@ -82,7 +83,9 @@ class MainWindow(QMainWindow):
         self.dock_layout.toolbars.append(toolbar)
         self.sweeps = SweepController(self._session_config, self.config_panel.is_valid, self.settings,
                                       self.show_error, self._show_message, self)
-        add_sweep_menu_items(self, self.sweeps)
+        self.compare = CompareModels(self.playground, self.session.snapshot_changed, self._session_snapshot, self)
+        self.sweeps.compareRequested.connect(self.compare.open)
+        add_sweep_menu_items(self, self.sweeps, self.compare.action)
         self.export_source = SessionExportSource(self.session)
         self.export_actions = ExportActions(self.export_menu, self.export_source, {
             "Playground": self.playground.plot, "Meta-loss": self.loss_plot,
@@ -191,6 +194,9 @@ class MainWindow(QMainWindow):
 
     def _session_config(self) -> ExperimentConfig:
         return self.session.config
+
+    def _session_snapshot(self) -> ModelSnapshot | None:
+        return self.session.snapshot
 
     # -- session -> widgets -------------------------------------------------------------------------
     @Slot(object)
@@ -308,6 +314,7 @@ class MainWindow(QMainWindow):
         if not self._shut_down:
             self._shut_down = True
             self.playground.shutdown()
+            self.compare.shutdown()
             self.settings.set(keys.WINDOW_GEOMETRY, self.saveGeometry())
             self.settings.set(keys.WINDOW_STATE, self.dock_layout.save_state())
             self.settings.set(keys.LAST_CONFIG, self.session.config.to_toml())

@@ -83,6 +83,15 @@ def test_a_2x2_sweep_runs_in_worker_processes_and_its_curves_appear(qtbot, windo
     assert not view.stop_button.isEnabled()
     assert not any(alive(pid) for pid in pids) and not multiprocessing.active_children()
 
+    view.table.selectRow(0)  # the trials' models, compared on the playground's points
+    view.table.selectionModel().select(view.table.model().index(3, 0), view.table.selectionModel().SelectionFlag.Select
+                                       | view.table.selectionModel().SelectionFlag.Rows)
+    assert view.compare_button.isEnabled()
+    qtbot.mouseClick(view.compare_button, Qt.MouseButton.LeftButton)
+    compare = window.compare.window
+    assert compare.isVisible() and [n.split(" ")[0] for n in compare.model_names()] == [names[0], names[3]]
+    assert compare.model_names()[1] == f"{names[3]} (anil, it 12)"
+
     window.sweeps.sweep_action.trigger()  # the same sweep again: every trial is skipped, nothing starts
     again = window.sweeps.job
     assert again is not job

@@ -5,12 +5,15 @@ loops on a ``threading.Condition`` holding one pending :class:`AdaptationRequest
 overwrites whatever is pending (coalescing: a drag or a stream of training snapshots never
 builds a queue), and the worker always takes the newest. Results go back through a queued
 signal; :class:`AdaptationRunner` (GUI thread) drops results older than the newest request.
+Another computation on frozen requests with a ``request_id`` (comparing models) passes its own
+``compute`` function.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from typing import Callable
 
 import torch
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -28,8 +31,9 @@ class AdaptationWorker(QObject):
     resultReady = Signal(object)  # AdaptationResult
     finished = Signal()
 
-    def __init__(self) -> None:
+    def __init__(self, compute: Callable[[object], object] | None = None) -> None:
         super().__init__()  # no parent, or moveToThread silently fails
+        self._compute = compute  # None: the playground's compute_adaptation
         self._condition = threading.Condition()
         self._pending: AdaptationRequest | None = None
         self._stopping = False
@@ -60,7 +64,7 @@ class AdaptationWorker(QObject):
                         return
                     request, self._pending = self._pending, None
                 # looked up at call time so tests can slow it down
-                self.resultReady.emit(compute_adaptation(request))
+                self.resultReady.emit((self._compute or compute_adaptation)(request))
         finally:
             hand_back_to_gui_thread(self)
             self.finished.emit()
@@ -75,12 +79,12 @@ class AdaptationRunner(QObject):
 
     resultReady = Signal(object)  # AdaptationResult for the newest request
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, compute: Callable[[object], object] | None = None) -> None:
         super().__init__(parent)
         self._next_id = 0
         self.latest_id = 0
         self.dropped = 0  # stale results dropped (for tests and the benchmark)
-        self.worker = AdaptationWorker()
+        self.worker = AdaptationWorker(compute)
         self.worker.resultReady.connect(self._on_worker_result)
         self._thread: QThread | None = start_in_thread(self.worker, "maml-playground-adaptation")
         self._thread.start()

@@ -30,6 +30,7 @@ Button = QMessageBox.StandardButton
 
 class SweepController(QObject):
     curveRead = Signal(object)  # TrialCurve of any trial of the running sweep (for the Runs panel)
+    compareRequested = Signal(object)  # list of trial folders to compare in the playground
     sweepStarted = Signal(object)  # the SweepJob
 
     def __init__(self, config: Callable[[], ExperimentConfig], config_valid: Callable[[], bool],
@@ -42,6 +43,7 @@ class SweepController(QObject):
         self.job: SweepJob | None = None
         self.window = SweepWindow(parent)
         self.window.stopRequested.connect(self.stop)
+        self.window.compareRequested.connect(self.compareRequested)
         self.sweep_action = QAction("S&weep…", parent, objectName="sweep")
         self.sweep_action.setShortcut("Ctrl+Shift+W")
         self.sweep_action.setStatusTip("train variants of this experiment (fields × values × seeds) in worker "
@@ -155,10 +157,10 @@ class SweepController(QObject):
                                f"trials finished, in {job.out}")
 
 
-def add_sweep_menu_items(window: QMainWindow, controller: SweepController) -> None:
-    """Sweep… and Sweep Progress at the end of the Training menu."""
+def add_sweep_menu_items(window: QMainWindow, controller: SweepController, *more: QAction) -> None:
+    """Sweep…, Sweep Progress (and ``more``) at the end of the Training menu."""
     menu = window.menuBar().findChild(QMenu, "training_menu")
     if menu is not None:
         menu.addSeparator()
-        menu.addAction(controller.sweep_action)
-        menu.addAction(controller.progress_action)
+        for action in (controller.sweep_action, controller.progress_action, *more):
+            menu.addAction(action)

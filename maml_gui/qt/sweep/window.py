@@ -32,6 +32,7 @@ class SweepWindow(QWidget):
     """Shows one :class:`SweepJob`; ``openRequested(path)`` asks to open the sweep's folder as runs."""
 
     stopRequested = Signal()
+    compareRequested = Signal(object)  # the selected trials' folders
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
@@ -47,12 +48,17 @@ class SweepWindow(QWidget):
         self.stop_button.setToolTip("finished trials are kept; running ones save and resume when the same sweep "
                                     "is started again")
         self.stop_button.clicked.connect(self.stopRequested)
+        self.compare_button = QPushButton("Compare in Playground", objectName="sweep_compare")
+        self.compare_button.setToolTip("adapt the selected trials' models to the playground's points, side by side")
+        self.compare_button.setEnabled(False)
+        self.compare_button.clicked.connect(self._on_compare_clicked)
         self.table = QTableWidget(0, len(COLUMNS), objectName="sweep_trials")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._on_selection_changed)
         self.plot = pg.PlotWidget(objectName="sweep_plot")
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "iteration")
@@ -68,6 +74,7 @@ class SweepWindow(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.bar, stretch=1)
         top.addWidget(self.stop_button)
+        top.addWidget(self.compare_button)
         splitter = QSplitter()
         splitter.addWidget(self.table)
         splitter.addWidget(self.plot)
@@ -126,6 +133,19 @@ class SweepWindow(QWidget):
     @Slot()
     def _on_finished(self) -> None:
         self._update_header()
+
+    def selected_trials(self) -> list[str]:
+        rows = sorted({index.row() for index in self.table.selectedIndexes()})
+        return [self.table.item(row, 0).text() for row in rows]
+
+    @Slot()
+    def _on_selection_changed(self) -> None:
+        self.compare_button.setEnabled(bool(self.selected_trials()))
+
+    @Slot()
+    def _on_compare_clicked(self) -> None:
+        if self.job is not None:
+            self.compareRequested.emit([self.job.out / name for name in self.selected_trials()])
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
