@@ -73,11 +73,13 @@ def test_each_run_adapts_the_same_points_with_the_engines_per_step_mse(qtbot, ru
     assert not np.allclose(shown[0].mse(), shown[1].mse())  # two different models
     # one curve per run in the overlay's legend and the MSE plot, one column per run in the table
     labels = [label.text for _, label in window.overlay_legend.items]
-    assert labels == [f"{m.name}, after {STEPS} steps" for m in shown]
+    assert labels == [m.name for m in shown]
+    assert window.overlay.getPlotItem().titleLabel.text.startswith(f"after {STEPS} inner steps")
     assert len(window.mse_plot.getPlotItem().listDataItems()) == 2
     table = window.mse_table
-    assert (table.rowCount(), table.columnCount()) == (STEPS + 1, 2)
-    assert table.item(STEPS, 1).text() == f"{shown[1].mse()[STEPS]:.4g}"
+    assert (table.rowCount(), table.columnCount()) == (2, STEPS + 1)
+    assert table.verticalHeaderItem(1).text() == shown[1].name
+    assert table.item(1, STEPS).text() == f"{shown[1].mse()[STEPS]:.4g}"
     assert window.mse_plot.getPlotItem().getAxis("left").labelText == "MSE on the drawn points"
     window.mode.setCurrentText("side by side")
     assert window.plots.currentWidget() is window.side_by_side

@@ -36,6 +36,7 @@ CURRENT = "current experiment"
 OVERLAY, SIDE_BY_SIDE = "overlay", "side by side"
 COALESCE_MS = 0  # edits of one event-loop turn (points, task, steps) become one request
 MAX_TABLE_STEPS = 101
+ROW_HEADER_WIDTH = 200
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ class CompareModelsWindow(QWidget):
         item.showGrid(x=True, y=True, alpha=0.2)
         self.mse_table = QTableWidget(objectName="compare_mse_table")
         self.mse_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.mse_table.verticalHeader().setMaximumWidth(ROW_HEADER_WIDTH)  # long run names: elided, full in tooltip
+        self.mse_table.verticalHeader().setTextElideMode(Qt.TextElideMode.ElideMiddle)
 
         buttons = QVBoxLayout()
         for widget in (self.add_run_button, self.add_visible_button, self.remove_button, self.mode):
@@ -121,7 +124,7 @@ class CompareModelsWindow(QWidget):
         body = QSplitter()
         body.addWidget(self.plots)
         body.addWidget(right)
-        body.setSizes([640, 420])
+        body.setSizes([600, 500])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.message)
@@ -265,13 +268,15 @@ class CompareModelsWindow(QWidget):
         item = self.overlay.getPlotItem()
         item.clear()
         self.overlay_legend.clear()
+        steps = 0
         for model, color in zip(result.models, colors):
             if model.steps is None:
                 continue
+            steps = len(model.steps) - 1
             item.addItem(pg.PlotDataItem(result.x, model.steps[0], pen=pg.mkPen(color, width=1,
                                                                                 style=Qt.PenStyle.DotLine)))
-            item.addItem(pg.PlotDataItem(result.x, model.steps[-1], pen=pg.mkPen(color, width=1),
-                                         name=f"{model.name}, after {len(model.steps) - 1} steps"))
+            item.addItem(pg.PlotDataItem(result.x, model.steps[-1], pen=pg.mkPen(color, width=1), name=model.name))
+        item.setTitle(f"after {steps} inner step{'s' if steps != 1 else ''} (dotted: before adapting)")
         self._draw_common(item, result, points)
 
     def _draw_side_by_side(self, result: ComparisonResult, colors, points) -> None:
@@ -306,15 +311,19 @@ class CompareModelsWindow(QWidget):
             keep = mse > 0  # a log axis
             item.addItem(pg.PlotDataItem(steps[keep], mse[keep], pen=pg.mkPen(color, width=1), symbol="o",
                                          symbolSize=5, symbolBrush=pg.mkBrush(color), symbolPen=None))
-        rows = min(max((len(m.mse()) for m, _ in shown), default=0), MAX_TABLE_STEPS)
-        self.mse_table.clear()
-        self.mse_table.setRowCount(rows)
-        self.mse_table.setColumnCount(len(shown))
-        self.mse_table.setHorizontalHeaderLabels([m.name for m, _ in shown])
-        self.mse_table.setVerticalHeaderLabels([f"step {s}" for s in range(rows)])
-        for column, (model, _) in enumerate(shown):
-            for row, value in enumerate(model.mse()[:rows]):
-                self.mse_table.setItem(row, column, QTableWidgetItem(f"{value:.4g}"))
+        columns = min(max((len(m.mse()) for m, _ in shown), default=0), MAX_TABLE_STEPS)
+        table = self.mse_table
+        table.clear()
+        table.setRowCount(len(shown))  # one row per model, one column per inner step
+        table.setColumnCount(columns)
+        table.setHorizontalHeaderLabels([f"step {s}" for s in range(columns)])
+        for row, (model, color) in enumerate(shown):
+            header = QTableWidgetItem(_swatch(color), model.name)
+            header.setToolTip(model.name)
+            table.setVerticalHeaderItem(row, header)
+            for column, value in enumerate(model.mse()[:columns]):
+                table.setItem(row, column, QTableWidgetItem(f"{value:.4g}"))
+        table.resizeColumnsToContents()
 
     # -- slots and closing ------------------------------------------------------------------
     @Slot(str)

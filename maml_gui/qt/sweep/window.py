@@ -57,7 +57,10 @@ class SweepWindow(QWidget):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
         self.plot = pg.PlotWidget(objectName="sweep_plot")
         item = self.plot.getPlotItem()
@@ -99,7 +102,9 @@ class SweepWindow(QWidget):
         for row, trial in enumerate(job.trials):
             self._rows[trial.name] = row
             self._groups[trial.name] = group_name(trial.values)
-            self.table.setItem(row, 0, QTableWidgetItem(trial.name))
+            name = QTableWidgetItem(trial.name)
+            name.setToolTip(trial.name)
+            self.table.setItem(row, 0, name)
             for column in (1, 2):
                 self.table.setItem(row, column, QTableWidgetItem())
             self._show_status(trial.name)
