@@ -84,6 +84,7 @@ def trial_state(path: Path, target: int) -> tuple[str, int]:
 # -- in the worker process ----------------------------------------------------------------------
 _stop_event = None
 _report_progress: Callable[[TrialProgress], None] | None = None  # a queue's put in a worker process
+_parent_pid: int | None = None  # a worker's parent: when it is gone (killed), the trial saves and stops
 
 
 def _init_worker(stop_event, threads: int, progress_queue=None) -> None:
@@ -91,9 +92,9 @@ def _init_worker(stop_event, threads: int, progress_queue=None) -> None:
 
     import torch
 
-    global _stop_event, _report_progress
+    global _stop_event, _report_progress, _parent_pid
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent sets the stop event; trials save and stop
-    _stop_event = stop_event
+    _stop_event, _parent_pid = stop_event, os.getppid()
     _report_progress = progress_queue.put if progress_queue is not None else None
     torch.set_num_threads(threads)
 
@@ -144,6 +145,9 @@ def _train(trainer, out: Path, target: int, control) -> bool:
     def watch() -> None:
         while not done.is_set():
             if _stop_event is not None and _stop_event.wait(0.1):
+                control.request_stop()
+                return
+            if _parent_pid is not None and os.getppid() != _parent_pid:  # orphaned: nobody will stop us
                 control.request_stop()
                 return
             if _stop_event is None:
