@@ -15,19 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QPixmap, QIcon
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QLabel, QListWidget,
-                               QListWidgetItem, QPushButton, QSplitter, QStackedWidget, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+                               QListWidgetItem, QPushButton, QSplitter, QStackedWidget, QTableWidget, QVBoxLayout,
+                               QWidget)
 
 from maml_gui.core.checkpoint import RunError, load_run
 from maml_gui.core.snapshot import ModelSnapshot
 from maml_gui.core.tasks import TaskBatch
 
 from .adaptation import AdaptationRunner
+from .compare_plots import draw_mse, draw_overlay, draw_side_by_side, setup_curve_plot, swatch
 from .comparison import ComparedModel, ComparisonRequest, ComparisonResult, ModelAdaptation, compute_comparison
 
 PALETTE = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
@@ -35,7 +34,6 @@ PALETTE = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 1
 CURRENT = "current experiment"
 OVERLAY, SIDE_BY_SIDE = "overlay", "side by side"
 COALESCE_MS = 0  # edits of one event-loop turn (points, task, steps) become one request
-MAX_TABLE_STEPS = 101
 ROW_HEADER_WIDTH = 200
 
 
@@ -48,12 +46,6 @@ class PlaygroundInputs:
     lr: float | None
     x_range: tuple[float, float]
     task: TaskBatch | None = None
-
-
-def _swatch(color) -> QIcon:
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(QColor(*color))
-    return QIcon(pixmap)
 
 
 class CompareModelsWindow(QWidget):
@@ -94,7 +86,7 @@ class CompareModelsWindow(QWidget):
         self.message.setWordWrap(True)
 
         self.overlay = pg.PlotWidget(objectName="compare_overlay")
-        self._setup_curve_plot(self.overlay.getPlotItem())
+        setup_curve_plot(self.overlay.getPlotItem())
         self.overlay_legend = self.overlay.getPlotItem().addLegend(offset=(-10, 10))
         self.side_by_side = pg.GraphicsLayoutWidget()
         self.side_by_side.setObjectName("compare_side_by_side")
@@ -188,7 +180,7 @@ class CompareModelsWindow(QWidget):
         item = next((self.model_list.item(i) for i in range(self.model_list.count())
                      if self.model_list.item(i).data(Qt.ItemDataRole.UserRole) == key), None)
         if item is None:
-            item = QListWidgetItem(_swatch(self._colors[key]), model.name)
+            item = QListWidgetItem(swatch(self._colors[key]), model.name)
             item.setData(Qt.ItemDataRole.UserRole, key)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked)
@@ -236,9 +228,9 @@ class CompareModelsWindow(QWidget):
         self.last_result = result
         colors = [self._colors.get(k, PALETTE[0]) for k in self._shown_keys]
         points = self._inputs().points
-        self._draw_overlay(result, colors, points)
-        self._draw_side_by_side(result, colors, points)
-        self._draw_mse(result, colors)
+        draw_overlay(self.overlay.getPlotItem(), self.overlay_legend, result, colors, points)
+        draw_side_by_side(self.side_by_side, result, colors, points)
+        draw_mse(self.mse_plot.getPlotItem(), self.mse_table, result, colors)
         errors = [f"{m.name}: {m.error}" for m in result.models if m.error]
         if errors:
             self.message.setText(" · ".join(errors))
@@ -246,84 +238,6 @@ class CompareModelsWindow(QWidget):
             self.message.setText("" if points else "Draw support points in the playground (or Sample task) "
                                  "to see the models adapt.")
         self.resultShown.emit(result.request_id)
-
-    # -- drawing ----------------------------------------------------------------------------
-    @staticmethod
-    def _setup_curve_plot(item: pg.PlotItem) -> None:
-        item.showGrid(x=True, y=True, alpha=0.2)
-        item.setLabel("bottom", "x")
-        item.setLabel("left", "y")
-
-    @staticmethod
-    def _draw_common(item: pg.PlotItem, result: ComparisonResult, points) -> None:
-        if result.true_y is not None:
-            item.addItem(pg.PlotDataItem(result.x, result.true_y, name="true curve",
-                                         pen=pg.mkPen((150, 150, 150), width=1, style=Qt.PenStyle.DashLine)))
-        if points:
-            xy = np.asarray(points, dtype=float)
-            item.addItem(pg.ScatterPlotItem(xy[:, 0], xy[:, 1], size=8, pen=pg.mkPen((20, 20, 20)),
-                                            brush=pg.mkBrush(255, 255, 255)))
-
-    def _draw_overlay(self, result: ComparisonResult, colors, points) -> None:
-        item = self.overlay.getPlotItem()
-        item.clear()
-        self.overlay_legend.clear()
-        steps = 0
-        for model, color in zip(result.models, colors):
-            if model.steps is None:
-                continue
-            steps = len(model.steps) - 1
-            item.addItem(pg.PlotDataItem(result.x, model.steps[0], pen=pg.mkPen(color, width=1,
-                                                                                style=Qt.PenStyle.DotLine)))
-            item.addItem(pg.PlotDataItem(result.x, model.steps[-1], pen=pg.mkPen(color, width=1), name=model.name))
-        item.setTitle(f"after {steps} inner step{'s' if steps != 1 else ''} (dotted: before adapting)")
-        self._draw_common(item, result, points)
-
-    def _draw_side_by_side(self, result: ComparisonResult, colors, points) -> None:
-        self.side_by_side.clear()
-        first = None
-        for index, (model, color) in enumerate(zip(result.models, colors)):
-            item = self.side_by_side.addPlot(row=index // 2, col=index % 2, title=model.name)
-            self._setup_curve_plot(item)
-            if first is None:
-                first = item
-            else:
-                item.setXLink(first)
-                item.setYLink(first)
-            if model.steps is None:
-                continue
-            count = len(model.steps)
-            for step, y in enumerate(model.steps):  # faint at step 0, full colour after the last
-                alpha = int(60 + 195 * step / max(count - 1, 1))
-                style = Qt.PenStyle.DotLine if step == 0 else Qt.PenStyle.SolidLine
-                item.addItem(pg.PlotDataItem(result.x, y, pen=pg.mkPen((*color, alpha), width=1, style=style)))
-            self._draw_common(item, result, points)
-
-    def _draw_mse(self, result: ComparisonResult, colors) -> None:
-        item = self.mse_plot.getPlotItem()
-        item.clear()
-        with_truth = any(m.true_mse is not None for m in result.models)
-        item.setLabel("left", "MSE vs true curve" if with_truth else "MSE on the drawn points")
-        shown = [(m, c) for m, c in zip(result.models, colors) if m.mse() is not None]
-        for model, color in shown:
-            mse = model.mse()
-            steps = np.arange(len(mse))
-            keep = mse > 0  # a log axis
-            item.addItem(pg.PlotDataItem(steps[keep], mse[keep], pen=pg.mkPen(color, width=1), symbol="o",
-                                         symbolSize=5, symbolBrush=pg.mkBrush(color), symbolPen=None))
-        columns = min(max((len(m.mse()) for m, _ in shown), default=0), MAX_TABLE_STEPS)
-        table = self.mse_table
-        table.clear()
-        table.setRowCount(len(shown))  # one row per model, one column per inner step
-        table.setColumnCount(columns)
-        table.setHorizontalHeaderLabels([f"step {s}" for s in range(columns)])
-        for row, (model, color) in enumerate(shown):
-            header = QTableWidgetItem(_swatch(color), model.name)
-            header.setToolTip(model.name)
-            table.setVerticalHeaderItem(row, header)
-            for column, value in enumerate(model.mse()[:columns]):
-                table.setItem(row, column, QTableWidgetItem(f"{value:.4g}"))
-        table.resizeColumnsToContents()
 
     # -- slots and closing ------------------------------------------------------------------
     @Slot(str)
