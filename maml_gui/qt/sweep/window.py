@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from maml_gui.core.sweep import trial_name
+from maml_gui.qt.playground.compare_window import PALETTE
 
 from .job import QUEUED, RUNNING, SweepJob, TrialCurve
 
@@ -96,8 +97,7 @@ class SweepWindow(QWidget):
         self.plot.getPlotItem().clear()
         self.legend.clear()
         groups = list(dict.fromkeys(group_name(t.values) for t in job.trials))
-        self._colors = {g: pg.intColor(i, hues=max(len(groups), 1), values=1, maxValue=230)
-                        for i, g in enumerate(groups)}
+        self._colors = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(groups)}
         self._rows, self._groups = {}, {}
         for row, trial in enumerate(job.trials):
             self._rows[trial.name] = row
