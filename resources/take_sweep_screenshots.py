@@ -6,7 +6,7 @@
 Writes ``sweep-dialog.png`` (Training > Sweep… varying inner lr and algorithm over two seeds),
 ``sweep-progress.png`` (that sweep running in worker processes: trials done, each trial's status,
 live meta-loss curves) and ``compare-models.png`` (two of its trials, MAML and ANIL, adapting to
-the same five points of a sampled sinusoid, with the MSE after each inner step). The sweep goes
+the same ten points of a sampled sinusoid (the preset's K = 10), with the MSE after each inner step). The sweep goes
 to a temporary folder unless ``--sweep-dir`` is given; settings to a temporary folder.
 """
 

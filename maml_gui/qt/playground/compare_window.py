@@ -97,6 +97,7 @@ class CompareModelsWindow(QWidget):
         item = self.mse_plot.getPlotItem()
         item.setLabel("bottom", "inner step")
         item.setLogMode(y=True)
+        item.getAxis("left").enableAutoSIPrefix(False)  # MSE values as they are, not "x0.001"
         item.showGrid(x=True, y=True, alpha=0.2)
         self.mse_table = QTableWidget(objectName="compare_mse_table")
         self.mse_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
