@@ -149,3 +149,5 @@ def test_a_metric_spanning_orders_of_magnitude_gets_a_log_axis_in_the_scatter(qt
     view.mode_combo.setCurrentText("Scatter: training.algorithm")
     assert view.plot.getPlotItem().ctrl.logYCheck.isChecked()
     assert "(log scale)" in view.plot.getPlotItem().titleLabel.text
+    heights = {p.data(): p.pos().y() for p in view.lines[0].points()}
+    assert heights["algorithm=anil,seed=0"] == pytest.approx(6.0)  # placed at log10 of the metric
