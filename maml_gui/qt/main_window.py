@@ -8,6 +8,8 @@ Dialogs go through small ``ask_*`` methods so tests can answer them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
@@ -32,6 +34,7 @@ from maml_gui.qt.playground.compare_models import CompareModels
 from maml_gui.qt.plots import AdaptationCurvePlot
 from maml_gui.qt.plots.loss_panel import MetaLossPanel
 from maml_gui.qt.run_files import RunFileCommands
+from maml_gui.qt.runs.runs_feature import RunsFeature
 from maml_gui.qt.session import ExperimentSession, TrainingState
 from maml_gui.qt.settings import AppSettings
 from maml_gui.qt.sweep.controller import SweepController, add_sweep_menu_items
@@ -81,10 +84,15 @@ class MainWindow(QMainWindow):
             self, self.window_actions, self.playground.undo_stack, self.docks, self.settings,
             self.files.open_recent, self.load_preset)
         self.dock_layout.toolbars.append(toolbar)
+        self.runs = RunsFeature(self.session, self.settings, self.files, self.loss_panel, self.adaptation_plot,
+                                self.show_error, self._show_message, self)  # window.runs.model: the RunsModel
+        self.runs.install(self)
         self.sweeps = SweepController(self._session_config, self.config_panel.is_valid, self.settings,
                                       self.show_error, self._show_message, self)
         self.compare = CompareModels(self.playground, self.session.snapshot_changed, self._session_snapshot, self)
         self.sweeps.compareRequested.connect(self.compare.open)
+        self.sweeps.runRead.connect(self.runs.model.add_compared)  # a sweep's trials join the Runs panel live
+        self.compare.set_visible_runs_source(self._visible_runs)
         add_sweep_menu_items(self, self.sweeps, self.compare.action)
         self.export_source = SessionExportSource(self.session)
         self.export_actions = ExportActions(self.export_menu, self.export_source, {
@@ -198,6 +206,10 @@ class MainWindow(QMainWindow):
     def _session_snapshot(self) -> ModelSnapshot | None:
         return self.session.snapshot
 
+    def _visible_runs(self) -> list[tuple[str, Path]]:
+        """The Runs panel's ticked runs read from disk (for Compare Models)."""
+        return [(entry.name, entry.run.path) for entry in self.runs.model.visible_runs() if not entry.is_current]
+
     # -- session -> widgets -------------------------------------------------------------------------
     @Slot(object)
     def _on_config_edited(self, config: ExperimentConfig) -> None:
@@ -309,7 +321,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def shutdown(self) -> bool:
         """Stop every thread and save the layout; also run when the app quits without a close."""
-        if not self.session.stop_and_wait(discard=True) or not self.sweeps.shutdown():
+        if not (self.session.stop_and_wait(discard=True) and self.sweeps.shutdown() and self.runs.shutdown()):
             return False
         if not self._shut_down:
             self._shut_down = True

@@ -149,4 +149,14 @@ def test_the_window_follows_the_main_playgrounds_points_and_steps(qtbot, runs, m
                     and len(window.shown_models()[0].mse()) == steps + 1, timeout=10_000)
     np.testing.assert_allclose(window.shown_models()[0].mse(), engine_mse(runs["maml-run"][1], POINTS, steps),
                                rtol=1e-5)
+    window.remove_button.setEnabled(True)
+    window.model_list.selectAll()
+    window.remove_selected()
+    assert window.model_names() == []
+    for folder, _ in runs.values():  # the Runs panel's ticked runs
+        main.runs.model.add_run(folder)
+    main.runs.model.set_visible(str(runs["anil-run"][0].resolve()), False)
+    assert window.add_visible_button.isEnabled()
+    window.add_visible_button.click()
+    assert window.model_names() == ["maml-run (maml, it 12)"]
     main.close()

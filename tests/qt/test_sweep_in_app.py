@@ -80,6 +80,9 @@ def test_a_2x2_sweep_runs_in_worker_processes_and_its_curves_appear(qtbot, windo
     assert sorted(view.curves) == sorted(names)  # one live curve per trial, its last point the last iteration
     assert all(curve.getData()[0][-1] == 12 for curve in view.curves.values())
     assert "4 of 4 trials done" in view.header.text() and view.bar.value() == 1000
+    runs = {entry.run.path.name: entry.run for entry in window.runs.model.opened_runs()}
+    assert sorted(runs) == sorted(names) and {run.iteration for run in runs.values()} == {12}  # in the Runs panel
+    assert all(run.sweep == out for run in runs.values())
     assert not view.stop_button.isEnabled()
     assert not any(alive(pid) for pid in pids) and not multiprocessing.active_children()
 

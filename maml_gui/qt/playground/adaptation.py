@@ -5,15 +5,12 @@ loops on a ``threading.Condition`` holding one pending :class:`AdaptationRequest
 overwrites whatever is pending (coalescing: a drag or a stream of training snapshots never
 builds a queue), and the worker always takes the newest. Results go back through a queued
 signal; :class:`AdaptationRunner` (GUI thread) drops results older than the newest request.
-Another computation on frozen requests with a ``request_id`` (comparing models) passes its own
-``compute`` function.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable
 
 import torch
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -31,9 +28,9 @@ class AdaptationWorker(QObject):
     resultReady = Signal(object)  # AdaptationResult
     finished = Signal()
 
-    def __init__(self, compute: Callable[[object], object] | None = None) -> None:
+    def __init__(self, compute=None) -> None:
         super().__init__()  # no parent, or moveToThread silently fails
-        self._compute = compute  # None: the playground's compute_adaptation
+        self._compute = compute  # request -> result; None: compute_adaptation (the regression playground)
         self._condition = threading.Condition()
         self._pending: AdaptationRequest | None = None
         self._stopping = False
@@ -79,7 +76,9 @@ class AdaptationRunner(QObject):
 
     resultReady = Signal(object)  # AdaptationResult for the newest request
 
-    def __init__(self, parent: QObject | None = None, compute: Callable[[object], object] | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, compute=None) -> None:
+        """``compute(request) -> result`` runs on the worker thread; requests and results carry
+        ``request_id`` (default: the regression playground's ``compute_adaptation``)."""
         super().__init__(parent)
         self._next_id = 0
         self.latest_id = 0

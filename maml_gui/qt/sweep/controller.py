@@ -20,7 +20,7 @@ from maml_gui.core.sweep import SweepError, prepare_directory
 from maml_gui.qt.settings import AppSettings
 
 from .dialog import SweepDialog, SweepRequest
-from .job import SweepJob, TrialCurve
+from .job import SweepJob
 from .window import SweepWindow
 
 STOP_WAIT_MS = 20_000  # running trials stop between iterations and save; then the pool's processes exit
@@ -29,7 +29,7 @@ Button = QMessageBox.StandardButton
 
 
 class SweepController(QObject):
-    curveRead = Signal(object)  # TrialCurve of any trial of the running sweep (for the Runs panel)
+    runRead = Signal(object)  # ComparedRun: a trial of the running sweep saved (for the Runs panel)
     compareRequested = Signal(object)  # list of trial folders to compare in the playground
     sweepStarted = Signal(object)  # the SweepJob
 
@@ -96,7 +96,7 @@ class SweepController(QObject):
             return None
         self._settings.remember_directory(request.out.parent)
         job = SweepJob(request.out, request.plan.trials, request.jobs, eval_tasks, parent=self)
-        job.curveRead.connect(self._on_curve)
+        job.runRead.connect(self.runRead)
         job.finished.connect(self._on_finished)
         self.job = job
         self.window.show_job(job)
@@ -144,10 +144,6 @@ class SweepController(QObject):
         return job.wait(KILL_WAIT_MS)
 
     # -- slots ------------------------------------------------------------------------------
-    @Slot(object)
-    def _on_curve(self, curve: TrialCurve) -> None:
-        self.curveRead.emit(curve)
-
     @Slot()
     def _on_finished(self) -> None:
         job = self.job

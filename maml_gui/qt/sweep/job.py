@@ -4,8 +4,8 @@ driven from a worker thread, its trials in worker processes, progress and curves
 :class:`SweepWorker` (a parentless ``QObject`` in a ``QThread``, see :mod:`maml_gui.qt.threads`)
 calls :meth:`SweepRunner.run`, which blocks while the trials train in 'spawn' processes and
 calls back, in this thread, with each trial's reports and results. After a trial saves, the
-worker reads its ``metrics.csv`` (at most once a second per trial, always after its end) and
-emits the smoothed curve, so the GUI thread only draws. :class:`SweepJob` (GUI thread) owns
+worker reads its run directory (at most once a second per trial, always after its end) and
+emits the smoothed curve and the run as the Runs panel holds it, so the GUI thread only draws. :class:`SweepJob` (GUI thread) owns
 the thread, keeps every trial's status, and stops the sweep: the runner's stop event makes
 running trials save and end, queued ones never start, and the pool's processes exit.
 """
@@ -21,9 +21,8 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from maml_gui.core.checkpoint import METRICS, TEXT_LIMITS
-from maml_gui.core.metrics import MetricsHistory
-from maml_gui.core.run_validation import RunError, read_text
+from maml_gui.core.compared_run import ComparedRun, read_compared_run
+from maml_gui.core.run_validation import RunError
 from maml_gui.core.sweep import Trial
 from maml_gui.core.sweep_runner import FINISHED, SweepRunner, TrialProgress, TrialResult
 from maml_gui.qt.plots.smoothing import debiased_ema
@@ -54,15 +53,16 @@ class TrialStatus:
     message: str = ""
 
 
-def read_curve(name: str, path: Path) -> TrialCurve | None:
-    """The trial's curve, or None while its metrics cannot be read (not written yet)."""
+def read_trial(name: str, path: Path, sweep: Path) -> tuple[TrialCurve, ComparedRun] | None:
+    """The trial's smoothed curve and the run as the Runs panel reads it, or None while it
+    cannot be read yet (its first save not written)."""
     try:
-        history = MetricsHistory.parse(read_text(path / METRICS, TEXT_LIMITS[METRICS], METRICS))
+        run = read_compared_run(path, sweep)
     except (RunError, OSError, ValueError):
         return None
-    rows = np.asarray([(r[0], r[2]) for r in history.rows], dtype=np.float64).reshape(-1, 2)
+    rows = np.asarray([(r[0], r[2]) for r in run.history.rows], dtype=np.float64).reshape(-1, 2)
     loss, _ = debiased_ema(rows[:, 1], CURVE_SMOOTHING)
-    return TrialCurve(name, path, rows[:, 0], loss)
+    return TrialCurve(name, path, rows[:, 0], loss), run
 
 
 class SweepWorker(QObject):
@@ -71,6 +71,7 @@ class SweepWorker(QObject):
     progressed = Signal(object)  # TrialProgress
     resulted = Signal(object)  # TrialResult
     curveRead = Signal(object)  # TrialCurve
+    runRead = Signal(object)  # ComparedRun: the trial as the Runs panel shows it
     failed = Signal(str)
     finished = Signal()
 
@@ -107,9 +108,10 @@ class SweepWorker(QObject):
     def _read(self, name: str) -> None:
         self._saved.discard(name)
         self._last_read[name] = time.monotonic()
-        curve = read_curve(name, self.runner.out / name)
-        if curve is not None:
-            self.curveRead.emit(curve)
+        read = read_trial(name, self.runner.out / name, self.runner.out)
+        if read is not None:
+            self.curveRead.emit(read[0])
+            self.runRead.emit(read[1])
 
 
 class SweepJob(QObject):
@@ -117,6 +119,7 @@ class SweepJob(QObject):
 
     changed = Signal(str)  # trial name
     curveRead = Signal(object)  # TrialCurve
+    runRead = Signal(object)  # ComparedRun
     finished = Signal()
     failed = Signal(str)
 
@@ -136,6 +139,7 @@ class SweepJob(QObject):
         worker.progressed.connect(self._on_progress)
         worker.resulted.connect(self._on_result)
         worker.curveRead.connect(self.curveRead)
+        worker.runRead.connect(self.runRead)
         worker.failed.connect(self._on_failed)
         worker.finished.connect(self._on_finished)
         self._worker = worker
@@ -213,4 +217,4 @@ class SweepJob(QObject):
         self.finished.emit()
 
 
-__all__ = ["FINISHED", "SweepJob", "SweepWorker", "TrialCurve", "TrialStatus", "read_curve"]
+__all__ = ["FINISHED", "SweepJob", "SweepWorker", "TrialCurve", "TrialStatus", "read_trial"]
