@@ -54,12 +54,15 @@ def playground(qtbot, classifier):
 
 
 def wait_for_all_steps(qtbot, widget) -> None:
-    """Until the newest edit's regions are drawn for every step."""
+    """Until the newest edit's regions are drawn for every step (and nothing is pending)."""
     runner = widget._runner
-    qtbot.waitUntil(lambda: widget.last_result is not None and not runner.worker._pending
-                    and len(widget.images) == widget.last_result.steps + 1
-                    and widget.last_result.request_id >= max(runner.latest_id - widget.last_result.steps, 0)
-                    and widget.last_result.points == tuple(widget.points()), timeout=10000)
+
+    def done() -> bool:
+        result = widget.last_result
+        return (result is not None and runner.worker._pending is None and len(widget.images) == result.steps + 1
+                and result.request_id >= runner.latest_id - result.steps and result.points == tuple(widget.points()))
+
+    qtbot.waitUntil(done, timeout=10000)
 
 
 def add(qtbot, widget, x: float, y: float, key: Qt.Key | None = None) -> None:
@@ -197,6 +200,8 @@ def test_baseline_toggle_adds_baseline_regions_and_accuracy(qtbot, playground, c
     expected = classifier.adapt_baseline(xs, ys, pixels, STEPS)[STEPS, 0]
     assert np.array_equal(playground.baseline_images[STEPS].reshape(-1, 3), region_colours(expected))
     assert ("baseline", STEPS) in playground.multiples.thumbnails
+    with qtbot.assertNotEmitted(playground.regionsShown, wait=300):
+        pass  # settled: the new thumbnail row does not set off resize -> new grid -> new request loops
     playground.controls.set_baseline_mode("off")
     wait_for_all_steps(qtbot, playground)
     assert playground.last_result.baseline_accuracy is None and not playground.baseline_images

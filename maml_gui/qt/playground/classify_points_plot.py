@@ -21,7 +21,9 @@ POINT_PEN = (20, 20, 20)
 QUERY_PEN = (255, 255, 255)
 WRONG_PEN = (0, 0, 0)
 SELECTED_COLOR = (0, 200, 255)
-THUMBNAIL_PX = 96
+# Thumbnails have a fixed box whatever the grid's aspect ratio (the image fits inside it): a box
+# that followed the grid would change the plot's height, so its aspect-locked range, so the grid...
+THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT = 120, 72
 THUMBNAIL_DOT = 2.5
 THUMBNAIL_BORDER = 2  # the frame that marks the step shown
 EMPTY_THUMBNAIL = (235, 235, 235)
@@ -90,7 +92,7 @@ class ClickableThumbnail(QLabel):
     def __init__(self, step: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.step = step
-        self.setFixedSize(THUMBNAIL_PX + 2 * THUMBNAIL_BORDER, THUMBNAIL_PX + 2 * THUMBNAIL_BORDER)
+        self.setFixedSize(THUMBNAIL_WIDTH + 2 * THUMBNAIL_BORDER, THUMBNAIL_HEIGHT + 2 * THUMBNAIL_BORDER)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
@@ -162,12 +164,10 @@ class SmallMultiples(QWidget):
         if thumbnail is None:
             return
         if image is None or grid is None:
-            border = 2 * THUMBNAIL_BORDER
-            thumbnail.setPixmap(_blank(thumbnail.width() - border, thumbnail.height() - border))
+            thumbnail.setPixmap(_blank())
             return
-        pixmap = QPixmap.fromImage(qimage(image)).scaled(  # the grid's aspect ratio, inside the square
-            round(THUMBNAIL_PX * min(1.0, grid.aspect)), round(THUMBNAIL_PX * min(1.0, 1.0 / grid.aspect)),
-            Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        pixmap = QPixmap.fromImage(qimage(image)).scaled(  # the grid's aspect ratio, inside the box
+            *_fit(grid.aspect), Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
         width, height = pixmap.width(), pixmap.height()
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -178,7 +178,6 @@ class SmallMultiples(QWidget):
             painter.setBrush(QColor(*class_colour(label)))
             painter.drawEllipse(QPointF(px, py), THUMBNAIL_DOT, THUMBNAIL_DOT)
         painter.end()
-        thumbnail.setFixedSize(width + 2 * THUMBNAIL_BORDER, height + 2 * THUMBNAIL_BORDER)
         thumbnail.setPixmap(pixmap)
 
     def mark_current(self, step: int) -> None:
@@ -187,7 +186,13 @@ class SmallMultiples(QWidget):
             thumbnail.setStyleSheet(f"border: {THUMBNAIL_BORDER}px solid {colour};")
 
 
-def _blank(width: int = THUMBNAIL_PX, height: int = THUMBNAIL_PX) -> QPixmap:
-    pixmap = QPixmap(max(width, 1), max(height, 1))
+def _fit(aspect: float) -> tuple[int, int]:
+    """The largest width x height of this aspect ratio inside the thumbnail box."""
+    width = min(THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT * aspect)
+    return max(1, round(width)), max(1, round(width / aspect))
+
+
+def _blank() -> QPixmap:
+    pixmap = QPixmap(THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT)
     pixmap.fill(pg.mkColor(EMPTY_THUMBNAIL))
     return pixmap
