@@ -28,6 +28,7 @@ from maml_gui.qt.panels.config_panel import ConfigPanel
 from maml_gui.qt.panels.status_bar import TrainingStatusBar
 from maml_gui.qt.panels.training_status import TrainingStatusPanel
 from maml_gui.qt.playground import PlaygroundWidget
+from maml_gui.qt.playground.by_kind import PlaygroundHost
 from maml_gui.qt.plots import AdaptationCurvePlot
 from maml_gui.qt.plots.loss_panel import MetaLossPanel
 from maml_gui.qt.run_files import RunFileCommands
@@ -51,8 +52,9 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         self.session = ExperimentSession(parent=self)
         self.window_actions = create_actions(self)
-        self.playground = PlaygroundWidget(self)
-        self.setCentralWidget(self.playground)
+        self.playground = PlaygroundWidget(self)  # regression; the host shows a classification one instead
+        self.playground_host = PlaygroundHost(self.playground, self)
+        self.setCentralWidget(self.playground_host)
         self.config_panel = ConfigPanel(self)
         self.files = RunFileCommands(self.session, self.settings, self.confirm_discard, self.show_error,
                                      self._show_message, self)
@@ -74,7 +76,7 @@ class MainWindow(QMainWindow):
         self.training_status = TrainingStatusBar(self.statusBar())
         self.state_label = self.training_status.state
         # while training, the playground re-adapts to the newest snapshot at most every 300 ms
-        self.playground_snapshot = qthrottled(self.playground.set_snapshot, PLAYGROUND_INTERVAL_MS, parent=self)
+        self.playground_snapshot = qthrottled(self.playground_host.set_snapshot, PLAYGROUND_INTERVAL_MS, parent=self)
         self.recent_menu, self.export_menu, toolbar = build_menus(
             self, self.window_actions, self.playground.undo_stack, self.docks, self.settings,
             self.files.open_recent, self.load_preset)
@@ -122,9 +124,11 @@ class MainWindow(QMainWindow):
         self.config_panel.toml_requested.connect(c.edit_toml)
         s.config_changed.connect(self._show_config)
         s.history_reset.connect(self.loss_plot.reset)
+        s.history_reset.connect(self.loss_panel.accuracy_plot.reset)
         s.history_reset.connect(self.adaptation_plot.reset)
         s.history_reset.connect(self._on_history_reset)
         s.progressed.connect(self.loss_plot.add_progress)
+        s.progressed.connect(self.loss_panel.accuracy_plot.add_progress)
         s.progressed.connect(self.adaptation_plot.add_progress)
         s.progressed.connect(self.status_panel.show_progress)
         s.progressed.connect(self.training_status.show_progress)
@@ -194,7 +198,10 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _show_config(self, config: ExperimentConfig) -> None:
         self.config_panel.set_config(config)
-        self.playground.set_family(family_for(config.task), config.task.shots)
+        if config.task.kind == "regression":
+            self.playground.set_family(family_for(config.task), config.task.shots)
+        self.playground_host.show_experiment(config)
+        self.loss_panel.set_experiment(self.session.model_config or config)
         self.status_panel.set_total(config.training.iterations)
         if self.session.state is TrainingState.IDLE:  # while training the reports say the total
             self.training_status.set_total(config.training.iterations)
@@ -204,6 +211,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_history_reset(self, history) -> None:
         iteration = history.rows[-1][0] if history.rows else self.session.iteration
+        self.loss_panel.set_experiment(self.session.model_config or self.session.config)
         self.status_panel.reset(self.session.config.training.iterations)
         self.status_panel.set_iteration(iteration)
         self.training_status.reset(self.session.config.training.iterations, iteration)
@@ -214,7 +222,7 @@ class MainWindow(QMainWindow):
             self.playground_snapshot(snapshot)
         else:  # opened, reset or the last state: show it at once, dropping any pending one
             self.playground_snapshot.cancel()
-            self.playground.set_snapshot(snapshot)
+            self.playground_host.set_snapshot(snapshot)
 
     @Slot(object)
     def _on_progress(self, _progress) -> None:
@@ -301,6 +309,8 @@ class MainWindow(QMainWindow):
         if not self._shut_down:
             self._shut_down = True
             self.playground.shutdown()
+            self.playground_host.shutdown()
+            self.config_panel.shutdown()
             self.settings.set(keys.WINDOW_GEOMETRY, self.saveGeometry())
             self.settings.set(keys.WINDOW_STATE, self.dock_layout.save_state())
             self.settings.set(keys.LAST_CONFIG, self.session.config.to_toml())

@@ -291,10 +291,6 @@ class ExperimentSession(QObject):
         except RunError as err:
             self.error.emit(str(err))
             return False
-        if run.config.task.kind != "regression":
-            self.error.emit(f"{path} is a {run.config.task.kind} run: the app opens those in a later version; "
-                            f"evaluate it with `maml-gui evaluate {path}`")
-            return False
         self._forget_model()
         self.folder.adopt(run)
         self.config = run.config
