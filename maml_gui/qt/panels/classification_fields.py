@@ -19,7 +19,7 @@ from maml_gui.qt.panels.fields import choice_field, int_field, set_choice
 
 DATASET_FOLDER = "dataset folder"
 FORM_FAMILIES = (*POINT_FAMILIES, "glyphs", DATASET_FOLDER)
-FAMILY_LABELS = {"halfplanes": "half-planes", "glyphs": "built-in glyphs"}
+FAMILY_LABELS = {"halfplanes": "half-planes"}  # short: never cut in a narrow form; tooltips say more
 DESCRIPTIONS = {**CLASSIFICATION_DESCRIPTIONS,
                 DATASET_FOLDER: "your images: Omniglot, mini-ImageNet or one subfolder per class"}
 CHANNELS = {1: "grey", 3: "RGB"}

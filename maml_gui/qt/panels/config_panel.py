@@ -51,8 +51,8 @@ def describe_experiment(config: ExperimentConfig) -> str:
 
 def _what_the_name_describes(config: ExperimentConfig) -> tuple:
     t = config.training
-    return (config.task.family, config.task.expression, config.task.ways, config.task.shots, t.algorithm,
-            t.learn_inner_lr, t.multi_step_loss)
+    counts = (config.task.ways, config.task.shots) if config.task.kind == "classification" else ()
+    return (config.task.family, config.task.expression, *counts, t.algorithm, t.learn_inner_lr, t.multi_step_loss)
 
 
 class ConfigPanel(QScrollArea):

@@ -26,7 +26,7 @@ CAPTION_STYLE = "color: palette(placeholder-text);"
 X_BOX_MIN_WIDTH = 62
 DEFAULT_MIXTURE = [{"family": "sinusoid", "weight": 0.5}, {"family": "linear", "weight": 0.5}]
 DEFAULT_FORMULA_RANGES = {"a": (0.5, 3.0), "b": (0.5, 1.5), "c": (0.0, math.pi)}
-KIND_LABELS = {"regression": "regression", "classification": "classification (N-way K-shot)"}
+KIND_LABELS = {"regression": "regression", "classification": "classification"}  # short: never cut
 COUNT_LABELS = {"regression": ("Support points K", "Query points"),
                 "classification": ("K shots (per class)", "Q queries (per class)")}
 # K and Q a kind starts with when the form switches to it (the points-3way-5shot preset's, Finn et al.'s K=10)
@@ -119,6 +119,7 @@ class TaskSection(QGroupBox):
             box.valueChanged.connect(self._emit_edited)
         self.kind.currentIndexChanged.connect(self._on_kind_changed)
         self.classification.edited.connect(self._emit_edited)
+        self._show_family_fields(self.family.currentData())
 
     # -- config <-> widgets -----------------------------------------------------------------------
     def load(self, task: TaskConfig) -> None:
