@@ -23,6 +23,7 @@ from maml_gui.core.metrics import MetricsHistory
 from maml_gui.core.presets import load_preset
 from maml_gui.core.snapshot import ModelSnapshot
 from maml_gui.core.training import Progress, Trainer
+from maml_gui.qt.dataset_loading import DatasetLoader, needs_decoding
 from maml_gui.qt.run_folder import RunFolder, save_target_problem
 from maml_gui.qt.training_lifecycle import TrainingLifecycle, TrainingState
 
@@ -65,6 +66,9 @@ class ExperimentSession(QObject):
         self.training.autosaved.connect(self._on_autosaved)
         self.training.ended.connect(self._on_training_ended)
         self._restarting = False  # stopped for a save, started again at once: no state flicker
+        self.dataset = DatasetLoader(self)  # a dataset folder is decoded off the UI thread before training
+        self.dataset.message.connect(self.message)
+        self.dataset.failed.connect(self.error)
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -142,6 +146,7 @@ class ExperimentSession(QObject):
 
     def _forget_model(self) -> None:
         self.stop_and_wait(discard=True)
+        self.dataset.cancel()
         self.trainer = self.snapshot = self.model_config = None
         self.folder.forget()
         self.run_path_changed.emit(None)
@@ -158,6 +163,9 @@ class ExperimentSession(QObject):
         to no run directory until saved: the folder of the old model is left as it is on disk."""
         if self.state is not TrainingState.IDLE:
             return False
+        if needs_decoding(self.config):  # decoded off the UI thread first; then this runs again
+            self.dataset.load(self.config, self.start_training)
+            return True
         try:
             trainer = Trainer(self.config, threads=self._threads())
         except (DeviceError, ValueError, RuntimeError) as err:
@@ -182,6 +190,9 @@ class ExperimentSession(QObject):
         autosaves into the run directory the model came from."""
         if not self.can_continue():
             return False
+        if self.trainer is None and needs_decoding(self.config):
+            self.dataset.load(self.config, self.continue_training)
+            return True
         if self.trainer is None:
             try:
                 self.trainer, _ = resume_trainer(self.folder.resumable, threads=self._threads())

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox  # noqa: E402
 from maml_gui.cli import main  # noqa: E402
 from maml_gui.core.checkpoint import load_run  # noqa: E402
 from maml_gui.core.config import from_dict  # noqa: E402
+from maml_gui.core.experiment_setup import classification_spec  # noqa: E402
 from maml_gui.qt import settings as keys  # noqa: E402
 from maml_gui.qt.main_window import MainWindow  # noqa: E402
 from maml_gui.qt.playground.by_kind import ClassificationPlaceholder, register_playground, _factories  # noqa: E402
@@ -178,3 +179,27 @@ def test_export_a_classifier_from_the_menu(qtbot, window, tmp_path, monkeypatch)
     assert actions.export_model_as("safetensors") == safetensors and safetensors.with_name(
         "classifier.safetensors.json").is_file()
     assert all("Exported" in line for line in told)
+
+
+def test_a_dataset_folder_is_decoded_off_the_ui_thread_then_trained(qtbot, window, tmp_path, warnings):
+    from maml_gui.core.tasks.classification import folder_cache
+    from tests.qt.test_classification_form import flat_folder
+
+    folder_cache.forget()
+    root = flat_folder(tmp_path / "data", classes=12, per_class=4)
+    config = from_dict({"name": "tiny folder", "task": {"kind": "classification", "family": "folder", "root": str(root),
+                                                        "ways": 2, "shots": 1, "queries": 1, "image_size": 8},
+                        "model": {"kind": "conv4", "filters": 4, "strided": True},
+                        "training": {"iterations": 6, "val_interval": 3, "val_tasks": 4, "meta_batch": 2,
+                                     "log_every": 1, "threads": 1, "device": "cpu", "inner_lr": 0.1},
+                        "evaluation": {"inner_steps": 2}})
+    window.session.new_experiment(config)
+    messages = []
+    window.session.message.connect(messages.append)
+    assert window.session.start_training()
+    assert window.session.dataset.loading == config  # decoding, not training yet: the window stays live
+    qtbot.waitUntil(lambda: window.session.state is TrainingState.IDLE and window.session.iteration == 6,
+                    timeout=30_000)
+    assert not warnings and any(m.startswith("reading the dataset folder") for m in messages)
+    assert folder_cache.is_decoded(classification_spec(config.task))  # kept: the next Train does not decode again
+    assert len(window.session.history().accuracy) == 6
