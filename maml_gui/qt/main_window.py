@@ -311,7 +311,7 @@ class MainWindow(QMainWindow):
             self.playground.shutdown()
             self.playground_host.shutdown()
             self.config_panel.shutdown()
-            self.session.dataset.shutdown()
+            self.session.preparation.shutdown()
             self.settings.set(keys.WINDOW_GEOMETRY, self.saveGeometry())
             self.settings.set(keys.WINDOW_STATE, self.dock_layout.save_state())
             self.settings.set(keys.LAST_CONFIG, self.session.config.to_toml())
