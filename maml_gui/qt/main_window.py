@@ -8,6 +8,8 @@ Dialogs go through small ``ask_*`` methods so tests can answer them.
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
@@ -24,6 +26,7 @@ from maml_gui.qt.experiment_commands import ExperimentCommands
 from maml_gui.qt.export_actions import ExportActions, SessionExportSource
 from maml_gui.qt.menus import build_menus
 from maml_gui.qt.plot_menus import install_plot_menus
+from maml_gui.qt.plots.context_menu import PlotContextMenu
 from maml_gui.qt.panels.config_panel import ConfigPanel
 from maml_gui.qt.panels.status_bar import TrainingStatusBar
 from maml_gui.qt.panels.training_status import TrainingStatusPanel
@@ -88,9 +91,12 @@ class MainWindow(QMainWindow):
         self.export_source = SessionExportSource(self.session)
         self.export_actions = ExportActions(self.export_menu, self.export_source, {
             "Playground": self.playground.plot, "Meta-loss": self.loss_plot,
-            "Adaptation at validation": self.adaptation_plot}, self.settings, self)
+            "Adaptation at validation": self.adaptation_plot, "Accuracy": self.loss_panel.accuracy_plot},
+            self.settings, self)
         self.plot_menus = install_plot_menus(self.export_actions.export_plot_named, self.playground, self.loss_plot,
                                              self.adaptation_plot, self.window_actions.loss_log_scale)
+        self.plot_menus["Accuracy"] = PlotContextMenu(self.loss_panel.accuracy_plot,
+                                                      partial(self.export_actions.export_plot_named, "Accuracy"))
         self.window_actions.loss_log_scale.setChecked(self.loss_plot.log_scale)
         self._connect()
         self.session.points_provider = self.playground.points
@@ -315,7 +321,7 @@ class MainWindow(QMainWindow):
             self.playground.shutdown()
             self.playground_host.shutdown()
             self.config_panel.shutdown()
-            self.session.dataset.shutdown()
+            self.session.preparation.shutdown()
             self.settings.set(keys.WINDOW_GEOMETRY, self.saveGeometry())
             self.settings.set(keys.WINDOW_STATE, self.dock_layout.save_state())
             self.settings.set(keys.LAST_CONFIG, self.session.config.to_toml())

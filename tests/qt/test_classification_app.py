@@ -197,9 +197,19 @@ def test_a_dataset_folder_is_decoded_off_the_ui_thread_then_trained(qtbot, windo
     messages = []
     window.session.message.connect(messages.append)
     assert window.session.start_training()
-    assert window.session.dataset.loading == config  # decoding, not training yet: the window stays live
+    assert window.session.preparation.preparing == config  # decoding, not training yet: the window stays live
     qtbot.waitUntil(lambda: window.session.state is TrainingState.IDLE and window.session.iteration == 6,
                     timeout=30_000)
     assert not warnings and any(m.startswith("reading the dataset folder") for m in messages)
     assert folder_cache.is_decoded(classification_spec(config.task))  # kept: the next Train does not decode again
     assert len(window.session.history().accuracy) == 6
+
+
+def test_a_trainer_that_cannot_be_built_is_one_line(qtbot, window, tmp_path, warnings):
+    config = points_config().with_overrides(["task.family=folder", f"task.root='{tmp_path / 'gone'}'",
+                                             "model.kind=conv4", "model.strided=true", "task.image_size=8"])
+    window.session.new_experiment(config)
+    assert window.session.start_training()  # returns at once: the trainer is built off the UI thread
+    qtbot.waitUntil(lambda: bool(warnings), timeout=20_000)
+    assert warnings[-1].startswith("cannot start training: ") and "does not exist" in warnings[-1]
+    assert "\n" not in warnings[-1] and window.session.trainer is None and window.session.state is TrainingState.IDLE

@@ -210,4 +210,4 @@ def test_export_menu_writes_the_trained_model_and_metrics(qtbot, window, tmp_pat
     monkeypatch.setattr(exports, "ask_save_path", lambda title, name, file_filter, suffix: tmp_path / "metrics.csv")
     assert exports.export_metrics() == tmp_path / "metrics.csv"
     assert len((tmp_path / "metrics.csv").read_text().splitlines()) == 41  # header + 40 iterations
-    assert set(exports.plot_actions) == {"Playground", "Meta-loss", "Adaptation at validation"}
+    assert set(exports.plot_actions) == {"Playground", "Meta-loss", "Adaptation at validation", "Accuracy"}
