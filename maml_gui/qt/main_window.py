@@ -281,7 +281,8 @@ class MainWindow(QMainWindow):
         state, a = self.session.state, self.window_actions
         training = state is not TrainingState.IDLE
         valid = self.config_panel.is_valid()
-        a.start.setEnabled(not training and valid)
+        preparing = self.session.preparation.busy  # a classification trainer being built off the UI thread
+        a.start.setEnabled(not training and valid and not preparing)
         a.start.setToolTip("meta-train a fresh model from the current settings" if valid
                            else f"fix the settings first: {self.config_panel.error}")
         a.continue_.setEnabled(valid and self.session.can_continue())
@@ -293,7 +294,7 @@ class MainWindow(QMainWindow):
         a.pause.setChecked(state is TrainingState.PAUSED)
         a.pause.setText("Resume" if state is TrainingState.PAUSED else "Pause")
         a.pause.blockSignals(False)
-        self.state_label.setText(STATE_TEXT[state])
+        self.state_label.setText("preparing" if preparing else STATE_TEXT[state])
 
     def _update_title(self) -> None:
         where = f" — {self.session.run_path}" if self.session.run_path is not None else ""

@@ -69,6 +69,7 @@ class ExperimentSession(QObject):
         self.preparation = TrainerPreparation(self)  # classification trainers are built off the UI thread
         self.preparation.message.connect(self.message)
         self.preparation.failed.connect(self.error)
+        self.preparation.busy_changed.connect(self._on_preparation_changed)
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -255,6 +256,10 @@ class ExperimentSession(QObject):
         self.snapshot = progress.snapshot
         self.progressed.emit(progress)
         self.snapshot_changed.emit(progress.snapshot)
+
+    @Slot()
+    def _on_preparation_changed(self) -> None:
+        self.state_changed.emit(self.state)  # still idle, but Train waits while a trainer is being built
 
     @Slot(str)
     def _on_autosaved(self, path: str) -> None:

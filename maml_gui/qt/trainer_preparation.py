@@ -40,6 +40,7 @@ class TrainerPreparation(QObject):
 
     message = Signal(str)
     failed = Signal(str)
+    busy_changed = Signal()  # started or ended (done, failed or cancelled)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -67,15 +68,19 @@ class TrainerPreparation(QObject):
         self._failure = failure
         self.job.submit(config, self._build, config, build)
         self._timer.start()
+        self.busy_changed.emit()
         folder = config.task.family in FOLDER_FAMILIES
         self.message.emit(f"reading the dataset folder {config.task.root}…" if folder
                           else "preparing the training: sampling the validation tasks…")
 
     def cancel(self) -> None:
+        was_busy = self.busy
         self._cancelled = True
         self.preparing = self._then = None
         self.job.cancel()
         self._timer.stop()
+        if was_busy:
+            self.busy_changed.emit()
 
     def shutdown(self) -> None:
         self.cancel()
@@ -105,6 +110,7 @@ class TrainerPreparation(QObject):
         if config != self.preparing:
             return
         self.preparing = None
+        self.busy_changed.emit()
         if isinstance(error, PreparationCancelled):
             return
         if error is not None:

@@ -213,3 +213,13 @@ def test_a_trainer_that_cannot_be_built_is_one_line(qtbot, window, tmp_path, war
     qtbot.waitUntil(lambda: bool(warnings), timeout=20_000)
     assert warnings[-1].startswith("cannot start training: ") and "does not exist" in warnings[-1]
     assert "\n" not in warnings[-1] and window.session.trainer is None and window.session.state is TrainingState.IDLE
+
+
+def test_train_waits_while_the_trainer_is_prepared(qtbot, window):
+    assert window.window_actions.start.isEnabled()
+    window.window_actions.start.trigger()
+    assert window.session.preparation.busy and not window.window_actions.start.isEnabled()
+    assert window.state_label.text() == "preparing"
+    qtbot.waitUntil(lambda: window.session.state is TrainingState.IDLE and window.session.iteration > 0,
+                    timeout=30_000)
+    assert window.window_actions.start.isEnabled() and window.state_label.text() == "idle"
