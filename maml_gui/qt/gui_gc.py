@@ -4,11 +4,19 @@ CPython collects reference cycles in whichever thread allocates past its thresho
 model trains, that is usually the training thread, which allocates the most. A collection frees
 every unreachable cycle, and pyqtgraph leaves Python-owned Qt objects in cycles all the time
 (each plot's context menus, items taken off a plot, a closed window's leftovers: about 20 per
-main window). Freed in the training thread, such an object of the GUI thread is destroyed
-there, which Qt does not allow: the test suite hung with the training thread inside a
-collection (its Python stack at an allocation in ``LastGoodState._state_entries``) and the GUI
-thread waiting for the GIL, and the same objects torn down beside a GUI thread that lays out
-or paints is the kind of native crash seen in pyqtgraph's ``LabelItem``.
+main window). Freed in the training thread, they deadlock against the GUI thread (native
+stacks of the suite's hang, reproduced outside pytest):
+
+- training thread: ``gc_collect`` -> shiboken dealloc (GIL released around the C++ destructor)
+  -> ``QObject::~QObject``, holding one of Qt's signal-slot mutexes -> a virtual call into a
+  Python override -> ``Shiboken::GilState::acquire``: waits for the GIL;
+- GUI thread: holds the GIL; at the next bytecode boundary (the first line of a pytest-qt timer
+  slot in the hung suite) runs shiboken's pending ``runDeletionInMainThread`` for the widgets
+  the collection handed over -> ``QMenu::~QMenu`` -> ``QAction::~QAction`` ->
+  ``QObject::~QObject`` -> ``QBasicMutex::lockInternal``: waits for that mutex.
+
+Objects destroyed half in one thread and half in the other also crashed
+("QMutex: destroying locked mutex").
 
 :func:`install` switches automatic collection off and lets a timer in the GUI thread collect,
 generation by generation, with the interpreter's own thresholds: the same work as before, in
