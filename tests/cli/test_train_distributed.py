@@ -123,3 +123,15 @@ def test_nproc_launches_through_the_elastic_launcher_and_ctrl_c_saves(tmp_path):
 def test_nproc_is_checked_before_anything_starts(capsys):
     assert main(["train", *TINY, "--nproc", "0", "--out", "/nonexistent/never"]) == 2
     assert "--nproc must be between 1 and 256, got 0" in capsys.readouterr().err
+
+
+def test_a_refusal_on_one_rank_is_one_line_from_that_rank_and_both_stop(tmp_path):
+    """Rank 0 refuses an --out that holds another run; rank 1, which never looks at --out, stops too."""
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "config.toml").write_text("# someone else's\n")
+    ranks = start_ranks(*TINY, "--iterations", "5", "--out", str(taken))
+    errors = finish(ranks)
+    assert [p.returncode for p in ranks] == [2, 2], errors
+    assert errors[0].count("\n") == 1 and "already holds config.toml" in errors[0] and errors[1] == ""
+    assert (taken / "config.toml").read_text() == "# someone else's\n"
