@@ -191,3 +191,20 @@ def test_drawn_task_saved_and_reloaded(qtbot, playground, tmp_path):
     for cell, image in images.items():
         assert torch.equal(playground.draw.images[cell], image)
     assert wait_for_result(qtbot, playground.draw).tests == (0,)
+
+
+def test_the_session_saves_the_drawn_task_with_the_experiment(qtbot, playground, tmp_path):
+    from maml_gui.qt.session import ExperimentSession
+    from tests.qt.helpers import tiny_config
+
+    draw_task(qtbot, playground, tests=(1,))
+    saving = ExperimentSession(tiny_config())
+    saving.drawing_provider = playground.drawn_task
+    assert saving.save_run(tmp_path / "run")
+    opening = ExperimentSession()
+    loaded = []
+    opening.drawing_loaded.connect(loaded.append)
+    assert opening.open_run(tmp_path / "run")
+    assert loaded == [playground.drawn_task()]
+    playground.draw.clear_all()                           # saved again with a cleared pad: no drawing left
+    assert saving.save_run(tmp_path / "run") and load_run(tmp_path / "run").drawing is None
