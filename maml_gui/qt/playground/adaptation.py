@@ -30,7 +30,7 @@ class AdaptationWorker(QObject):
 
     def __init__(self, compute=None) -> None:
         super().__init__()  # no parent, or moveToThread silently fails
-        self._compute = compute  # request -> result with a request_id; None: compute_adaptation
+        self._compute = compute  # request -> result; None: compute_adaptation (the regression playground)
         self._condition = threading.Condition()
         self._pending: AdaptationRequest | None = None
         self._stopping = False
@@ -70,23 +70,22 @@ class AdaptationWorker(QObject):
 class AdaptationRunner(QObject):
     """Owns the worker thread; ``submit`` from the GUI thread, ``resultReady`` back on it.
 
-    ``compute`` (request -> result, both with a ``request_id``) replaces the regression
-    playground's :func:`compute_adaptation`: the image playground runs its own requests here.
-
     Every request gets an increasing id; a result whose id is older than the newest
     submitted request is stale and dropped, so what is drawn always matches the last edit.
     """
 
     resultReady = Signal(object)  # AdaptationResult for the newest request
 
-    def __init__(self, parent: QObject | None = None, compute=None, name: str = "maml-playground-adaptation") -> None:
+    def __init__(self, parent: QObject | None = None, compute=None) -> None:
+        """``compute(request) -> result`` runs on the worker thread; requests and results carry
+        ``request_id`` (default: the regression playground's ``compute_adaptation``)."""
         super().__init__(parent)
         self._next_id = 0
         self.latest_id = 0
         self.dropped = 0  # stale results dropped (for tests and the benchmark)
         self.worker = AdaptationWorker(compute)
         self.worker.resultReady.connect(self._on_worker_result)
-        self._thread: QThread | None = start_in_thread(self.worker, name)
+        self._thread: QThread | None = start_in_thread(self.worker, "maml-playground-adaptation")
         self._thread.start()
 
     def next_request_id(self) -> int:

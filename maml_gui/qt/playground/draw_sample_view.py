@@ -41,7 +41,7 @@ class SampleTaskView(QWidget):
         self.query_thumbs: list[ImageThumb] = []
         self._generator = torch.Generator()
         self._generator.seed()
-        self._runner = AdaptationRunner(self, compute=compute, name="maml-sample-adaptation")
+        self._runner = AdaptationRunner(self, compute=compute)
         self._runner.resultReady.connect(self._on_result)
 
         self.sample_button = QPushButton("Sample task")

@@ -47,7 +47,7 @@ class DrawTaskWidget(QWidget):
         self.images: dict[Cell, object] = {}   # cell -> [C, H, W] model input (drawn cells only)
         self.last_result: ClassProbabilities | None = None
         self._loading = False
-        self._runner = AdaptationRunner(self, compute=compute, name="maml-draw-adaptation")
+        self._runner = AdaptationRunner(self, compute=compute)
 
         self.pad = DrawingPad()
         self.grid = DrawTaskGrid()
