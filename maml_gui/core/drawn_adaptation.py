@@ -39,18 +39,23 @@ class DrawnRequest:
     lr: float | None = None
 
 
+SampledBatch = tuple  # (x_support [N*K, C, H, W], y_support [N*K], x_query [M, C, H, W], y_query [M])
+
+
 @dataclass(frozen=True)
 class SampledRequest:
-    """Adapt ``snapshot`` to one sampled task: images ``[N*K, C, H, W]`` / ``[M, C, H, W]``, labels."""
+    """Adapt ``snapshot`` to one task of unseen classes: ``batch``, or (``batch`` None) a new one
+    sampled here, off the UI thread, from ``task_config``'s family (test split; a folder family is
+    decoded on first use) with ``queries`` per class, seeded by ``seed``."""
 
     request_id: int
     snapshot: ModelSnapshot | None
-    x_support: Tensor
-    y_support: Tensor
-    x_query: Tensor
-    y_query: Tensor
     steps: int
     lr: float | None = None
+    batch: SampledBatch | None = None
+    task_config: object = None   # a TaskConfig
+    queries: int = 2
+    seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class ClassProbabilities:
     accuracy: np.ndarray | None = None
     error: str = ""
     compute_s: float = 0.0
+    batch: SampledBatch | None = None   # the sampled task (SampledRequest)
 
     def predictions(self) -> np.ndarray | None:
         """``[S + 1, T]`` predicted class per step and test image."""
@@ -115,21 +121,41 @@ def adapt_drawn_task(request: DrawnRequest) -> ClassProbabilities:
                               compute_s=time.perf_counter() - started)
 
 
+def sample_task(task_config, queries: int, seed: int) -> SampledBatch:
+    """One task of the test classes of ``task_config``'s family; ValueError (one line) when it cannot."""
+    from .tasks.classification import ClassificationSpec, build_classification_family
+
+    c = task_config
+    spec = ClassificationSpec(c.family, c.ways, c.shots, queries, c.image_size, c.channels, c.root, c.rotations,
+                              c.split_seed)
+    family = build_classification_family(spec)   # a decoded folder is kept for the next build
+    batch = family.sample(1, c.ways, c.shots, queries, generator=torch.Generator().manual_seed(seed), split="test")
+    return batch.x_support[0], batch.y_support[0], batch.x_query[0], batch.y_query[0]
+
+
 def adapt_sampled_task(request: SampledRequest) -> ClassProbabilities:
     started = time.perf_counter()
-    ways = int(request.y_support.max()) + 1 if request.y_support.numel() else 0
-    style = DrawingStyle(image_size=request.x_support.shape[-1], channels=request.x_support.shape[-3])
+    batch = request.batch
+    if batch is None:
+        try:
+            batch = sample_task(request.task_config, request.queries, request.seed)
+        except (ValueError, OSError) as err:
+            return ClassProbabilities(request.request_id, error=f"cannot sample a task: {str(err).splitlines()[0]}")
+    x_support, y_support, x_query, y_query = batch
+    ways = int(y_support.max()) + 1 if y_support.numel() else 0
+    style = DrawingStyle(image_size=x_support.shape[-1], channels=x_support.shape[-3])
     problem = check_model_fits(request.snapshot, style, ways)
     if problem:
-        return ClassProbabilities(request.request_id, error=problem)
+        return ClassProbabilities(request.request_id, error=problem, batch=batch)
     try:
-        probabilities = class_probabilities(request.snapshot, request.x_support, request.y_support,
-                                            request.x_query, request.steps, request.lr, ways)
+        probabilities = class_probabilities(request.snapshot, x_support, y_support, x_query, request.steps,
+                                            request.lr, ways)
     except (RuntimeError, ValueError) as err:
-        return ClassProbabilities(request.request_id, error=f"adaptation failed: {str(err).splitlines()[0]}")
-    correct = probabilities.argmax(-1) == request.y_query.numpy()[None, :]
-    return ClassProbabilities(request.request_id, probabilities, tuple(range(request.x_query.shape[0])),
-                              correct.mean(axis=1), compute_s=time.perf_counter() - started)
+        return ClassProbabilities(request.request_id, error=f"adaptation failed: {str(err).splitlines()[0]}",
+                                  batch=batch)
+    correct = probabilities.argmax(-1) == y_query.numpy()[None, :]
+    return ClassProbabilities(request.request_id, probabilities, tuple(range(x_query.shape[0])),
+                              correct.mean(axis=1), compute_s=time.perf_counter() - started, batch=batch)
 
 
 def compute(request: DrawnRequest | SampledRequest) -> ClassProbabilities:

@@ -13,6 +13,7 @@ from maml_gui.core.config import ExperimentConfig
 from maml_gui.core.drawn_adaptation import (DrawnRequest, SampledRequest, adapt_drawn_task, adapt_sampled_task,
                                             class_probabilities)
 from maml_gui.core.drawn_task import DrawnTask, parse_drawn_task
+from maml_gui.core.presets import load_preset
 from maml_gui.core.run_validation import RunError
 from maml_gui.core.stroke_raster import DrawingStyle, rasterise_all
 from maml_gui.core.tasks.classification.glyphs import GlyphFamily
@@ -108,14 +109,26 @@ def test_what_is_missing_is_said_in_one_line():
 def test_sampled_task_accuracy_per_step_matches_the_predictions():
     snapshot = small_image_classifier()
     batch = GlyphFamily().sample(1, 5, 1, 2, generator=torch.Generator().manual_seed(1), split="test")
-    request = SampledRequest(1, snapshot, batch.x_support[0], batch.y_support[0], batch.x_query[0],
-                             batch.y_query[0], steps=3)
-    result = adapt_sampled_task(request)
+    given = (batch.x_support[0], batch.y_support[0], batch.x_query[0], batch.y_query[0])
+    result = adapt_sampled_task(SampledRequest(1, snapshot, 3, batch=given))
     assert result.probabilities.shape == (4, 10, 5)
     expected = (result.predictions() == batch.y_query[0].numpy()).mean(axis=1)
     np.testing.assert_allclose(result.accuracy, expected)
     direct = class_probabilities(snapshot, batch.x_support[0], batch.y_support[0], batch.x_query[0], 3, None, 5)
     np.testing.assert_allclose(result.probabilities, direct)
+
+
+def test_a_task_is_sampled_from_the_experiments_test_classes():
+    task = load_preset("glyphs-5way-1shot").task
+    result = adapt_sampled_task(SampledRequest(1, small_image_classifier(), 2, task_config=task, queries=3, seed=5))
+    x_support, y_support, x_query, y_query = result.batch
+    assert x_support.shape == (5, 1, 28, 28) and x_query.shape == (15, 1, 28, 28)
+    assert sorted(y_support.tolist()) == [0, 1, 2, 3, 4] and result.probabilities.shape == (3, 15, 5)
+    again = adapt_sampled_task(SampledRequest(2, None, 2, task_config=task, queries=3, seed=5))
+    assert torch.equal(again.batch[0], x_support) and "Train or open" in again.error   # seeded; says what is missing
+    broken = task.model_copy(update={"family": "folder", "root": "/nonexistent/clsdraw"})
+    failed = adapt_sampled_task(SampledRequest(3, None, 2, task_config=broken))
+    assert failed.error.startswith("cannot sample a task:") and "\n" not in failed.error
 
 
 def test_resizing_keeps_what_fits():

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from maml_gui.core.checkpoint import load_run, save_run  # noqa: E402
 from maml_gui.core.config import ExperimentConfig  # noqa: E402
 from maml_gui.core.stroke_raster import DrawingStyle  # noqa: E402
-from maml_gui.core.tasks.classification.glyphs import GlyphFamily  # noqa: E402
+from maml_gui.core.presets import load_preset  # noqa: E402
 from maml_gui.qt.playground.draw_playground import DrawPlaygroundWidget  # noqa: E402
 from tests.image_classifier import small_image_classifier  # noqa: E402
 
@@ -159,9 +159,10 @@ def test_drawing_without_a_classifier_says_what_to_do(qtbot, playground):
 def test_sample_task_marks_right_and_wrong_per_step(qtbot, playground):
     playground.set_snapshot(small_image_classifier())
     playground.steps.setValue(4)
-    playground.set_family(GlyphFamily(), 5, 1)
+    playground.set_experiment(load_preset("glyphs-5way-1shot"))   # samples a task of its test classes
     sample = playground.sample
     result = wait_for_result(qtbot, sample)
+    assert sample.batch is result.batch and len(sample.query_thumbs) == 10
     assert result.probabilities.shape == (5, 10, 5)
     truth = sample.batch[3].numpy()
     for step in (0, 4, 2):

@@ -21,6 +21,7 @@ from maml_gui.qt.panels.algorithm_names import model_algorithm_name
 from .draw_sample_view import SampleTaskView
 from .draw_task_widget import DrawTaskWidget
 
+BRIGHT_INK_FAMILIES = ("glyphs", "omniglot")  # bright ink on dark, as the glyphs and the inverted Omniglot
 DEFAULT_STEPS = 5
 MAX_STEPS = 50
 
@@ -61,6 +62,8 @@ class DrawPlaygroundWidget(QWidget):
         self.steps.valueChanged.connect(self._on_settings_changed)
         self.lr.valueChanged.connect(self._on_settings_changed)
         self.draw.drawingChanged.connect(self.drawingChanged)
+        self.sample.taskSampled.connect(self._on_task_sampled)
+        self._sampled_polarity: bool | None = None
         self.set_snapshot(None)
 
     def _lr(self) -> float | None:
@@ -76,22 +79,35 @@ class DrawPlaygroundWidget(QWidget):
         self.draw.set_snapshot(snapshot)
         self.sample.set_snapshot(snapshot)
 
-    def set_family(self, family, ways: int, shots: int) -> None:
-        """The image family the model learns from: its size, channels and ink polarity shape the
-        drawings; Sample task draws from its test classes."""
-        shape = tuple(getattr(family, "input_shape", ()))
-        if len(shape) == 3:
-            style = DrawingStyle(shape[1], shape[0])
-            if getattr(family, "name", "") not in ("glyphs", "omniglot"):  # unknown paper: look at it
-                try:
-                    sample = family.sample(1, 2, 1, 1, split="train").x_support
-                    style = style_for_images(sample, shape[0], shape[1])
-                except ValueError:
-                    pass
-            self.draw.configure(ways, shots, style)
-        self.sample.set_family(family, ways, shots)
-        if self.sample.batch is None and family is not None:
+    def set_experiment(self, config) -> None:
+        """The experiment in the form: its image size and channels shape the drawings, its K shots the
+        grid (N ways: the model's outputs once there is a model); Sample task draws from its test classes."""
+        task = config.task
+        known_polarity = task.family in BRIGHT_INK_FAMILIES
+        style = DrawingStyle(task.image_size, task.channels,
+                             True if known_polarity or self._sampled_polarity is None else self._sampled_polarity)
+        ways = self.draw.snapshot.spec.outputs if self._fits(self.draw.snapshot) else task.ways
+        self.draw.configure(ways, task.shots, style)
+        if task != self.sample.task_config:
+            self._sampled_polarity = None
+        self.sample.set_task_config(task)
+        if self.sample.batch is None:
             self.sample.sample_task()
+
+    @staticmethod
+    def _fits(snapshot: ModelSnapshot | None) -> bool:
+        return snapshot is not None and snapshot.task_kind == "classification" and len(snapshot.input_shape) == 3
+
+    @Slot(object)
+    def _on_task_sampled(self, batch) -> None:
+        """Folders of unknown paper: draw with the polarity their images have."""
+        task = self.sample.task_config
+        if task is None or task.family in BRIGHT_INK_FAMILIES:
+            return
+        style = style_for_images(batch[0], task.channels, task.image_size)
+        self._sampled_polarity = style.ink_bright
+        self.draw.configure(self.draw.task.ways, self.draw.task.shots,
+                            DrawingStyle(self.draw.style.image_size, self.draw.style.channels, style.ink_bright))
 
     def drawn_task(self) -> DrawnTask:
         return self.draw.task

@@ -29,14 +29,14 @@ SIDE = 48
 
 class SampleTaskView(QWidget):
     adaptationShown = Signal(int)
+    taskSampled = Signal(object)  # the new task's (x_support, y_support, x_query, y_query)
 
     def __init__(self, steps=lambda: 5, lr=lambda: None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._steps, self._lr = steps, lr
-        self.family = None
-        self.ways, self.shots = 5, 1
+        self.task_config = None   # the experiment's TaskConfig: what Sample task draws from
         self.snapshot: ModelSnapshot | None = None
-        self.batch = None   # (x_support, y_support, x_query, y_query) of one task
+        self.batch = None   # (x_support, y_support, x_query, y_query) of the task shown
         self.last_result: ClassProbabilities | None = None
         self.query_thumbs: list[ImageThumb] = []
         self._generator = torch.Generator()
@@ -89,10 +89,10 @@ class SampleTaskView(QWidget):
         layout.addLayout(body, stretch=1)
 
     # -- API ----------------------------------------------------------------------------------
-    def set_family(self, family, ways: int, shots: int) -> None:
-        """The image family Sample task draws from (its test split), N ways and K shots."""
-        changed = (family, ways, shots) != (self.family, self.ways, self.shots)
-        self.family, self.ways, self.shots = family, int(ways), int(shots)
+    def set_task_config(self, task_config) -> None:
+        """The image task distribution Sample task draws from (its test classes); a new one samples anew."""
+        changed = task_config != self.task_config
+        self.task_config = task_config
         if changed and self.batch is not None:
             self.sample_task()
 
@@ -101,26 +101,24 @@ class SampleTaskView(QWidget):
         self.request_adaptation()
 
     def sample_task(self) -> None:
-        if self.family is None:
+        """Sample a new task on the worker thread (a folder is decoded there on first use)."""
+        if self.task_config is None:
             self.accuracy_text.setText("No image task distribution to sample from.")
             return
-        try:
-            batch = self.family.sample(1, self.ways, self.shots, QUERIES_PER_CLASS, generator=self._generator,
-                                       split="test")
-        except ValueError as err:
-            self.accuracy_text.setText(f"cannot sample a task: {err}")
+        if not self._runner.is_running():
             return
-        self.batch = (batch.x_support[0], batch.y_support[0], batch.x_query[0], batch.y_query[0])
-        self._lay_out()
-        self.request_adaptation()
+        seed = int(torch.randint(0, 2 ** 62, (1,), generator=self._generator).item())
+        self.accuracy_text.setText("Sampling a task…")
+        self._runner.submit(SampledRequest(self._runner.next_request_id(), self.snapshot, self._steps(), self._lr(),
+                                           task_config=self.task_config, queries=QUERIES_PER_CLASS, seed=seed))
 
     def shutdown(self) -> None:
         self._runner.shutdown()
 
     def request_adaptation(self) -> None:
         if self.batch is not None and self._runner.is_running():
-            self._runner.submit(SampledRequest(self._runner.next_request_id(), self.snapshot, *self.batch,
-                                               steps=self._steps(), lr=self._lr()))
+            self._runner.submit(SampledRequest(self._runner.next_request_id(), self.snapshot, self._steps(),
+                                               self._lr(), batch=self.batch))
 
     # -- drawing ------------------------------------------------------------------------------
     def _lay_out(self) -> None:
@@ -129,6 +127,7 @@ class SampleTaskView(QWidget):
             if widget is not None:
                 widget.deleteLater()
         x_support, y_support, x_query, y_query = self.batch
+        ways = int(y_support.max()) + 1
         self._grid.addWidget(QLabel("<b>Support</b>"), 0, 0, 1, 4)
         columns = {}
         for image, label in zip(x_support, y_support.tolist()):
@@ -137,12 +136,12 @@ class SampleTaskView(QWidget):
             thumb.set_pixels(model_view(image))
             thumb.set_badge(str(label + 1), class_colour(label))
             self._grid.addWidget(thumb, 1 + label, column)
-        for label in range(self.ways):
+        for label in range(ways):
             self._grid.addWidget(QLabel(f"<b style='color:{class_colour(label).name()}'>{label + 1}</b>"), 1 + label, 0)
-        row = 2 + self.ways
+        row = 2 + ways
         self._grid.addWidget(QLabel("<b>Queries</b> (badge: predicted class; green right, red wrong)"), row, 0, 1, 8)
         self.query_thumbs = []
-        per_row = max(5, self.ways)
+        per_row = max(5, ways)
         for i, image in enumerate(x_query):
             thumb = ImageThumb(QColor("#999"), SIDE, key=i)
             thumb.set_pixels(model_view(image))
@@ -155,6 +154,10 @@ class SampleTaskView(QWidget):
     @Slot(object)
     def _on_result(self, result: ClassProbabilities) -> None:
         self.last_result = result
+        if result.batch is not None and result.batch is not self.batch:
+            self.batch = result.batch
+            self._lay_out()
+            self.taskSampled.emit(self.batch)
         if result.error or result.probabilities is None:
             self.accuracy_text.setText(result.error)
             self.curve.setData([], [])
