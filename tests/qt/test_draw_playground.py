@@ -134,7 +134,7 @@ def test_probabilities_after_each_step_of_adaptation(qtbot, playground):
     # tests drawn like class 1 and class 4: their class gains from adaptation and is predicted
     assert tables[0].probabilities[-1, 0] > tables[0].probabilities[0, 0]
     assert [int(t.predicted()[-1]) for t in tables] == [0, 3]
-    assert draw.results.thumbs[1].badge == "4"
+    assert draw.results.thumbs[1].badge == "4" and draw.grid.thumbs[("test", 0, 1)].badge == "4"
 
     before = tables[0].probabilities.copy()
     playground.steps.setValue(5)                           # more steps: the tables grow and change

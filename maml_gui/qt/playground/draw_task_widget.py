@@ -238,6 +238,11 @@ class DrawTaskWidget(QWidget):
     @Slot(object)
     def _on_result(self, result: ClassProbabilities) -> None:
         self.last_result = result
+        final = {} if result.probabilities is None else dict(zip(result.tests, result.predictions()[-1].tolist()))
+        for t in range(len(self.task.tests)):  # each test thumbnail: its class after the last step
+            thumb = self.grid.thumbs.get(("test", 0, t))
+            if thumb is not None:
+                thumb.set_badge(str(final[t] + 1) if t in final else "", class_colour(final.get(t, -1)))
         if result.error or result.probabilities is None:
             self.results.show_message(result.error)
         else:
