@@ -209,3 +209,15 @@ def test_the_session_saves_the_drawn_task_with_the_experiment(qtbot, playground,
     assert loaded == [playground.drawn_task()]
     playground.draw.clear_all()                           # saved again with a cleared pad: no drawing left
     assert saving.save_run(tmp_path / "run") and load_run(tmp_path / "run").drawing is None
+
+
+def test_a_stroke_past_the_file_limits_is_refused_and_said(qtbot, playground, monkeypatch):
+    from maml_gui.qt.playground import draw_task_widget
+
+    monkeypatch.setattr(draw_task_widget, "MAX_STROKES", 2)
+    draw = playground.draw
+    draw.select(("support", 0, 0))
+    for points in CHARACTERS[4] + CHARACTERS[0]:   # three strokes
+        stroke(qtbot, draw.pad, points)
+    assert len(draw.task.example(("support", 0, 0))) == 2 and len(draw.pad.example()) == 2
+    assert "At most 2 strokes" in draw.where.text()
