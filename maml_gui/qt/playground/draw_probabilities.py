@@ -91,6 +91,12 @@ class ProbabilityList(QScrollArea):
         self.setWidget(self._body)
         self.tables: list[ProbabilityTable] = []
         self.thumbs: list[ImageThumb] = []
+        legend = QLabel("Class probabilities of each test drawing before adaptation and after each inner step; "
+                        "the outlined cell is the predicted class.")
+        legend.setWordWrap(True)
+        legend.setToolTip("The test drawings are classified as one batch: Conv-4's batch norm uses their joint "
+                          "statistics (transductive, as in meta-training), so one drawing can shift the others a little.")
+        self._rows.addWidget(legend)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self._rows.addWidget(self.message)
