@@ -184,9 +184,14 @@ def widget_latency(snapshot, task, drawings, args) -> tuple[list[float], list[fl
             time.sleep(0.0005)
         timer.stop()
         idle.append(float(max((b - a for a, b in zip([0.0] + ticks, ticks)), default=200.0)))
+    def settle() -> None:  # until the newest request's tables are drawn
+        while draw.last_result is None or draw.last_result.request_id != draw._runner.latest_id:
+            app.processEvents()
+            time.sleep(0.0005)
+
     for i in range(args.repeats + 1):
         draw.model.set_example(last, ())
-        app.processEvents()
+        settle()  # the worker is idle when the stroke ends
         stroke = drawings[5 + (i % args.tests)][-1]
         send(QMouseEvent.Type.MouseButtonPress, stroke[0], left, left)
         for point in stroke[1:-1]:
@@ -196,10 +201,7 @@ def widget_latency(snapshot, task, drawings, args) -> tuple[list[float], list[fl
         timer.start()
         start = time.perf_counter()
         send(QMouseEvent.Type.MouseButtonRelease, stroke[-1], left, none)
-        wanted = draw._runner.latest_id
-        while draw.last_result is None or draw.last_result.request_id != wanted:
-            app.processEvents()
-            time.sleep(0.0005)
+        settle()
         app.processEvents()
         elapsed = (time.perf_counter() - start) * 1000
         timer.stop()
