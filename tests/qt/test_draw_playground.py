@@ -221,3 +221,22 @@ def test_a_stroke_past_the_file_limits_is_refused_and_said(qtbot, playground, mo
         stroke(qtbot, draw.pad, points)
     assert len(draw.task.example(("support", 0, 0))) == 2 and len(draw.pad.example()) == 2
     assert "At most 2 strokes" in draw.where.text()
+
+
+def test_fewer_classes_and_more_examples_are_chosen_and_undone(qtbot, playground):
+    playground.set_snapshot(small_image_classifier())   # 5 outputs
+    draw = playground.draw
+    draw_task(qtbot, playground, tests=(1,))
+    assert draw.ways_spin.maximum() == 5
+    draw.ways_spin.setValue(3)
+    draw.shots_spin.setValue(2)
+    assert (draw.task.ways, draw.task.shots) == (3, 2) and len(draw.grid.thumbs) == 3 * 2 + 3
+    assert draw.task.support[1][0] and not draw.task.support[1][1]    # drawings kept where they fit
+    result = wait_for_result(qtbot, draw)
+    assert "class 1, example 2" in result.error                       # the new examples are still to draw
+    playground.set_snapshot(small_image_classifier(seed=1))           # a new model keeps the chosen size
+    assert (draw.task.ways, draw.task.shots) == (3, 2)
+    draw.undo_stack.undo()
+    draw.undo_stack.undo()
+    assert (draw.task.ways, draw.task.shots) == (5, 1) and draw.ways_spin.value() == 5
+    assert draw.task.support[4][0]                                    # class 5 is back with its drawing

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
 from maml_gui.core.drawn_adaptation import ClassProbabilities, DrawnRequest, compute
-from maml_gui.core.drawn_task import MAX_POINTS, MAX_STROKES, MAX_TESTS, Cell, DrawnTask
+from maml_gui.core.drawn_task import MAX_POINTS, MAX_SHOTS, MAX_STROKES, MAX_TESTS, MAX_WAYS, Cell, DrawnTask
 from maml_gui.core.snapshot import ModelSnapshot
 from maml_gui.core.stroke_raster import DrawingStyle, rasterise
 
@@ -80,10 +80,23 @@ class DrawTaskWidget(QWidget):
         grid_scroll.setWidgetResizable(True)
         grid_scroll.setWidget(self.grid)
         grid_scroll.setMinimumWidth(200)
+        self.ways_spin, self.shots_spin = QSpinBox(), QSpinBox()
+        self.ways_spin.setRange(2, MAX_WAYS)
+        self.shots_spin.setRange(1, MAX_SHOTS)
+        sizes = QHBoxLayout()
+        for text, spin in (("Classes", self.ways_spin), ("Examples each", self.shots_spin)):
+            sizes.addWidget(QLabel(text))
+            sizes.addWidget(spin)
+            spin.valueChanged.connect(self._on_size_edited)
+        sizes.addStretch(1)
+        self._size_chosen = False  # the user set N or K: new models and experiments keep them (within bounds)
+        middle = QVBoxLayout()
+        middle.addLayout(sizes)
+        middle.addWidget(grid_scroll, stretch=1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(left, stretch=3)
-        layout.addWidget(grid_scroll, stretch=2)
+        layout.addLayout(middle, stretch=2)
         layout.addWidget(self.results, stretch=3)
         for key, slot in (("Ctrl+Shift+Z", self.undo_stack.redo), ("Ctrl+Y", self.undo_stack.redo),
                           ("Backspace", self.erase_selected)):
@@ -120,14 +133,18 @@ class DrawTaskWidget(QWidget):
         self.snapshot = snapshot
         shape = getattr(snapshot, "input_shape", ()) if snapshot is not None else ()
         if snapshot is not None and snapshot.task_kind == "classification" and len(shape) == 3:
+            self.ways_spin.setMaximum(max(2, snapshot.spec.outputs))
             self.configure(snapshot.spec.outputs, self.task.shots,
                            DrawingStyle(shape[1], shape[0], self.style.ink_bright, self.style.pen, self.style.fit))
         self.request_adaptation()
 
     def configure(self, ways: int, shots: int, style: DrawingStyle | None = None) -> None:
-        """N ways, K shots and how drawings are rendered; drawings already made are kept where they fit."""
+        """N ways, K shots and how drawings are rendered; drawings already made are kept where they fit.
+        Sizes the user chose stay (N within the model's outputs)."""
         style = style or self.style
         task = self.task
+        if self._size_chosen:
+            ways, shots = min(task.ways, self.ways_spin.maximum()), task.shots
         if (ways, shots, style) == (task.ways, task.shots, self.style):
             return
         self.style = style
@@ -207,8 +224,21 @@ class DrawTaskWidget(QWidget):
             return
         self.undo_stack.push(add_stroke_command(self.model, cell, stroke))
 
+    @Slot()
+    def _on_size_edited(self) -> None:
+        task = self.task
+        ways, shots = self.ways_spin.value(), self.shots_spin.value()
+        if (ways, shots) != (task.ways, task.shots):
+            self._size_chosen = True
+            self.undo_stack.push(ReplaceTaskCommand(self.model, task.resized(ways, shots, len(task.tests)),
+                                                    "Change task size"))
+
     def _rebuild(self) -> None:
         task = self.task
+        for spin, value in ((self.ways_spin, task.ways), (self.shots_spin, task.shots)):
+            spin.blockSignals(True)
+            spin.setValue(value)
+            spin.blockSignals(False)
         if len(self.grid.thumbs) != task.ways * task.shots + len(task.tests) or any(
                 cell not in self.grid.thumbs for cell in self._cells()):
             selected = self.grid.selected
