@@ -72,6 +72,15 @@ class DrawnTask:
     def drawn_tests(self) -> list[int]:
         return [t for t, ex in enumerate(self.tests) if ex]
 
+    def refuses(self, cell: "Cell", stroke: Stroke) -> str:
+        """Why ``stroke`` may not be added to ``cell`` within the file's limits ("" when it may)."""
+        if len(self.example(cell)) >= MAX_STROKES:
+            return f"At most {MAX_STROKES} strokes per drawing: erase this one (Delete) to start again."
+        drawn = [ex for row in self.support for ex in row] + list(self.tests)
+        if sum(len(s) for ex in drawn for s in ex) + len(stroke) > MAX_POINTS:
+            return f"At most {MAX_POINTS:,} points in a drawn task: erase a drawing to go on."
+        return ""
+
     def is_empty(self) -> bool:
         return not any(ex for row in self.support for ex in row) and not any(self.tests)
 

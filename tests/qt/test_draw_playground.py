@@ -212,9 +212,9 @@ def test_the_session_saves_the_drawn_task_with_the_experiment(qtbot, playground,
 
 
 def test_a_stroke_past_the_file_limits_is_refused_and_said(qtbot, playground, monkeypatch):
-    from maml_gui.qt.playground import draw_task_widget
+    from maml_gui.core import drawn_task
 
-    monkeypatch.setattr(draw_task_widget, "MAX_STROKES", 2)
+    monkeypatch.setattr(drawn_task, "MAX_STROKES", 2)
     draw = playground.draw
     draw.select(("support", 0, 0))
     for points in CHARACTERS[4] + CHARACTERS[0]:   # three strokes

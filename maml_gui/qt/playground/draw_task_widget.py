@@ -15,7 +15,7 @@ from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
 from maml_gui.core.drawn_adaptation import ClassProbabilities, DrawnRequest, compute
-from maml_gui.core.drawn_task import MAX_POINTS, MAX_SHOTS, MAX_STROKES, MAX_TESTS, MAX_WAYS, Cell, DrawnTask
+from maml_gui.core.drawn_task import MAX_SHOTS, MAX_TESTS, MAX_WAYS, Cell, DrawnTask
 from maml_gui.core.snapshot import ModelSnapshot
 from maml_gui.core.stroke_raster import DrawingStyle, rasterise
 
@@ -31,16 +31,6 @@ DEFAULT_TESTS = 3
 def cell_name(cell: Cell) -> str:
     kind, row, column = cell
     return f"test {column + 1}" if kind == "test" else f"class {row + 1}, example {column + 1}"
-
-
-def stroke_refused(task: DrawnTask, cell: Cell, stroke) -> str:
-    """Why ``stroke`` cannot be added to ``cell`` ("" when it can)."""
-    if len(task.example(cell)) >= MAX_STROKES:
-        return f"At most {MAX_STROKES} strokes per drawing: erase this one (Delete) to start again."
-    points = sum(len(s) for row in task.support for ex in row for s in ex) + sum(len(s) for ex in task.tests for s in ex)
-    if points + len(stroke) > MAX_POINTS:
-        return f"At most {MAX_POINTS:,} points in a drawn task: erase a drawing to go on."
-    return ""
 
 
 class DrawTaskWidget(QWidget):
@@ -217,7 +207,7 @@ class DrawTaskWidget(QWidget):
         cell = self.grid.selected
         if cell is None:
             return
-        problem = stroke_refused(self.task, cell, stroke)
+        problem = self.task.refuses(cell, stroke)
         if problem:  # the file format's limits: what is drawn can always be saved and opened again
             self.pad.set_example(self.model.example(cell), self.pad.caption)
             self.where.setText(f"<b style='color:#d62728'>{problem}</b>")
