@@ -80,8 +80,8 @@ class MainWindow(QMainWindow):
             self, self.window_actions, self.playground.undo_stack, self.docks, self.settings,
             self.files.open_recent, self.load_preset)
         self.dock_layout.toolbars.append(toolbar)
-        self.runs = RunsFeature(self.session, self.settings, self.loss_panel, self.adaptation_plot, self.show_error,
-                                self._show_message, self)  # comparing runs: window.runs.model is the RunsModel
+        self.runs = RunsFeature(self.session, self.settings, self.files, self.loss_panel, self.adaptation_plot,
+                                self.show_error, self._show_message, self)  # window.runs.model: the RunsModel
         self.runs.install(self)
         self.export_source = SessionExportSource(self.session)
         self.export_actions = ExportActions(self.export_menu, self.export_source, {
