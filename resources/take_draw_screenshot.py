@@ -23,13 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from take_screenshots import output_folder, start_app, wait  # noqa: E402
 
 
-def hand(points, rng: random.Random, wobble: float = 0.012) -> list[tuple[float, float]]:
+def hand(points, rng: random.Random, wobble: float = 0.004) -> list[tuple[float, float]]:
     """``points`` resampled densely with a slow random wobble, as a hand draws them."""
     out, drift = [], [0.0, 0.0]
     for (x0, y0), (x1, y1) in zip(points, points[1:]):
         steps = max(2, int(math.hypot(x1 - x0, y1 - y0) / 0.015))
         for i in range(steps):
-            drift = [0.7 * d + rng.gauss(0, wobble) for d in drift]
+            drift = [0.85 * d + rng.gauss(0, wobble) for d in drift]
             t = i / steps
             out.append((x0 + (x1 - x0) * t + drift[0], y0 + (y1 - y0) * t + drift[1]))
     out.append(points[-1])
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         draw_strokes(app, draw.pad, [hand(s, rng) for s in strokes])
     for t, name in enumerate(TESTS):
         draw.select(("test", 0, t))
-        draw_strokes(app, draw.pad, [hand(s, rng, 0.018) for s in CHARACTERS[name]])
+        draw_strokes(app, draw.pad, [hand(s, rng, 0.007) for s in CHARACTERS[name]])
     draw.select(("test", 0, len(TESTS) - 1))
     wait(app, 20.0, until=lambda: draw.last_result is not None and draw.last_result.request_id == draw._runner.latest_id
          and draw.last_result.probabilities is not None)
