@@ -49,6 +49,7 @@ class ExperimentSession(QObject):
     state_changed = Signal(object)  # TrainingState
     run_path_changed = Signal(object)  # Path | None
     points_loaded = Signal(object)  # list[(x, y)] read from a run
+    drawing_loaded = Signal(object)  # DrawnTask | None read from a run (the image playground's)
     message = Signal(str)  # for the status bar
     error = Signal(str)  # for a dialog: one line
 
@@ -59,6 +60,7 @@ class ExperimentSession(QObject):
         self.trainer: Trainer | None = None
         self.snapshot: ModelSnapshot | None = None
         self.points_provider: Callable[[], Points] | None = None
+        self.drawing_provider: Callable[[], object] | None = None  # -> DrawnTask, saved as drawing.json
         self.folder = RunFolder()
         self.training = TrainingLifecycle(self)
         self.training.progressed.connect(self._on_progress)
@@ -308,7 +310,8 @@ class ExperimentSession(QObject):
 
     def _write_run(self, target: Path) -> bool:
         try:
-            self.folder.write(target, self.trainer, self.model_config or self.config, self.snapshot, self.points())
+            self.folder.write(target, self.trainer, self.model_config or self.config, self.snapshot, self.points(),
+                              self.drawing_provider() if self.drawing_provider is not None else None)
         except (OSError, RunError) as err:
             self.error.emit(f"cannot save the run to {target}: {err}")
             return False
@@ -336,5 +339,6 @@ class ExperimentSession(QObject):
         self.history_reset.emit(run.history)
         self.snapshot_changed.emit(run.snapshot)
         self.points_loaded.emit(list(run.points))
+        self.drawing_loaded.emit(run.drawing)
         self.message.emit(f"opened {run.path} (iteration {run.iteration})")
         return True
