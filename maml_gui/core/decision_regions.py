@@ -25,7 +25,7 @@ from torch import Tensor
 from .snapshot import ModelSnapshot
 
 MAX_CLASSES = 9  # keys 1..9
-# tab10 without its grey (grey would read as "unsure", which is white here)
+# tab10 without its grey (grey would read as "unsure", which is white here); the app's one palette
 CLASS_COLOURS: tuple[tuple[int, int, int], ...] = (
     (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
     (140, 86, 75), (227, 119, 194), (188, 189, 34), (23, 190, 207))

@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
         # while training, the playground re-adapts to the newest snapshot at most every 300 ms
         self.playground_snapshot = qthrottled(self.playground_host.set_snapshot, PLAYGROUND_INTERVAL_MS, parent=self)
         self.recent_menu, self.export_menu, toolbar = build_menus(
-            self, self.window_actions, self.playground.undo_stack, self.docks, self.settings,
+            self, self.window_actions, self.playground_host.undo_group, self.docks, self.settings,
             self.files.open_recent, self.load_preset)
         self.dock_layout.toolbars.append(toolbar)
         self.runs = RunsFeature(self.session, self.settings, self.files, self.loss_panel, self.adaptation_plot,
