@@ -8,7 +8,6 @@ import pytest
 pytest.importorskip("pytestqt")
 
 import torch  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from maml_gui.cli import main  # noqa: E402
 from maml_gui.core.checkpoint import load_run  # noqa: E402
@@ -19,6 +18,7 @@ from maml_gui.qt.main_window import MainWindow  # noqa: E402
 from maml_gui.qt.playground.by_kind import ClassificationPlaceholder, register_playground, _factories  # noqa: E402
 from maml_gui.qt.plots.accuracy_plot import validation_accuracy  # noqa: E402
 from maml_gui.qt.session import TrainingState  # noqa: E402
+from tests.qt.test_main_window import warnings  # noqa: E402,F401 - the dialog-recording fixture
 
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit:DeprecationWarning")
 POINTS_SETTINGS = ["training.iterations=20", "training.val_interval=10", "training.val_tasks=8", "training.meta_batch=4",
@@ -35,14 +35,8 @@ def points_config(iterations: int = 20):
 
 
 @pytest.fixture
-def warnings(monkeypatch):
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append(text))
-    return shown
-
-
-@pytest.fixture
 def window(qtbot, warnings):
+    """The main window on a tiny 3-way 2-D points experiment (nothing asks before discarding)."""
     made = MainWindow()
     made.settings.set(keys.CONFIRM_DISCARD, False)
     qtbot.addWidget(made)
