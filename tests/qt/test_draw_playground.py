@@ -192,6 +192,15 @@ def test_drawn_task_saved_and_reloaded(qtbot, playground, tmp_path):
     for cell, image in images.items():
         assert torch.equal(playground.draw.images[cell], image)
     assert wait_for_result(qtbot, playground.draw).tests == (0,)
+    state = playground.drawn_state()
+    playground.draw.clear_all()
+    assert playground.drawn_state() is None
+    playground.restore_drawn_state(state)
+    assert playground.drawn_task() == drawn
+    from maml_gui.core.run_validation import RunError
+    with pytest.raises(RunError):
+        playground.restore_drawn_state({"format": "maml-gui-drawing", "ways": 5})
+    assert playground.drawn_task() == drawn                 # nothing lost on bad input
 
 
 def test_the_session_saves_the_drawn_task_with_the_experiment(qtbot, playground, tmp_path):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QSpinBox, QTabWidget, QVBoxLayout, QWidget
 
-from maml_gui.core.drawn_task import DrawnTask
+from maml_gui.core.drawn_task import DrawnTask, parse_drawn_task
 from maml_gui.core.snapshot import ModelSnapshot
 from maml_gui.core.stroke_raster import DrawingStyle, style_for_images
 
@@ -114,6 +114,15 @@ class DrawPlaygroundWidget(QWidget):
 
     def set_drawn_task(self, task: DrawnTask | None) -> None:
         self.draw.set_drawn_task(task)
+
+    def drawn_state(self) -> dict | None:
+        """The drawn task as the JSON document of ``drawing.json``; None when nothing is drawn."""
+        task = self.drawn_task()
+        return None if task.is_empty() else task.to_json()
+
+    def restore_drawn_state(self, state: dict) -> None:
+        """Show a document from :meth:`drawn_state`; RunError (one line) when it is malformed."""
+        self.set_drawn_task(parse_drawn_task(state))
 
     def shutdown(self) -> None:
         self.draw.shutdown()
