@@ -18,6 +18,7 @@ from maml_gui.core.stroke_raster import DrawingStyle, style_for_images
 
 from maml_gui.qt.panels.algorithm_names import model_algorithm_name
 
+from .by_kind import IMAGES, register_playground
 from .draw_sample_view import SampleTaskView
 from .draw_task_widget import DrawTaskWidget
 
@@ -132,3 +133,6 @@ class DrawPlaygroundWidget(QWidget):
     def _on_settings_changed(self) -> None:
         self.draw.request_adaptation()
         self.sample.request_adaptation()
+
+
+register_playground(IMAGES, DrawPlaygroundWidget)

@@ -69,7 +69,7 @@ class DrawTaskWidget(QWidget):
         left.addWidget(self.where)
         left.addWidget(self.pad, stretch=1)
         left.addLayout(buttons)
-        grid_scroll = QScrollArea()
+        self.grid_scroll = grid_scroll = QScrollArea()
         grid_scroll.setWidgetResizable(True)
         grid_scroll.setWidget(self.grid)
         grid_scroll.setMinimumWidth(200)
@@ -169,6 +169,7 @@ class DrawTaskWidget(QWidget):
         if cell is None or cell not in self.grid.thumbs:
             return
         self.grid.select(cell)
+        self.grid_scroll.ensureWidgetVisible(self.grid.thumbs[cell])
         kind, row, _ = cell
         colour = class_colour(row if kind == "support" else -1)
         self.pad.set_example(self.model.example(cell), f"Draw {cell_name(cell)} here", colour)
