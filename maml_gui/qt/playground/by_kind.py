@@ -61,7 +61,7 @@ PlaygroundFactory = Callable[[QWidget], QWidget]
 REGRESSION, POINTS, IMAGES = "regression", "points", "images"
 # key -> modules that register that key's playground when imported (one line per playground)
 BUILT_IN_PLAYGROUNDS: dict[str, tuple[str, ...]] = {POINTS: ("maml_gui.qt.playground.classify_points",),
-                                                     IMAGES: ()}
+                                                     IMAGES: ("maml_gui.qt.playground.draw_playground",)}
 _factories: dict[str, PlaygroundFactory] = {}
 
 
