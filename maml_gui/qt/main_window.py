@@ -22,6 +22,7 @@ from maml_gui.qt.actions import create_actions
 from maml_gui.qt.dock_layout import DockLayout
 from maml_gui.qt.experiment_commands import ExperimentCommands
 from maml_gui.qt.export_actions import ExportActions, SessionExportSource
+from maml_gui.qt.follow import RunFollower
 from maml_gui.qt.menus import build_menus
 from maml_gui.qt.plot_menus import install_plot_menus
 from maml_gui.qt.panels.config_panel import ConfigPanel
@@ -79,6 +80,9 @@ class MainWindow(QMainWindow):
             self, self.window_actions, self.playground.undo_stack, self.docks, self.settings,
             self.files.open_recent, self.load_preset)
         self.dock_layout.toolbars.append(toolbar)
+        self.follower = RunFollower(self.session, self.settings, self.confirm_discard, self.show_error,
+                                    self.statusBar(), self)
+        self.follower.add_to_menu(self.recent_menu.parent(), before=self.export_menu.menuAction())
         self.export_source = SessionExportSource(self.session)
         self.export_actions = ExportActions(self.export_menu, self.export_source, {
             "Playground": self.playground.plot, "Meta-loss": self.loss_plot,
@@ -132,6 +136,7 @@ class MainWindow(QMainWindow):
         s.snapshot_changed.connect(self._on_snapshot_changed)
         s.state_changed.connect(self._on_state_changed)
         s.run_path_changed.connect(self._on_run_path_changed)
+        s.following_changed.connect(self._on_state_changed)
         s.points_loaded.connect(self._on_points_loaded)
         s.message.connect(self._show_message)
         s.error.connect(self.show_error)
@@ -266,6 +271,9 @@ class MainWindow(QMainWindow):
         a.start.setEnabled(not training and valid)
         a.start.setToolTip("meta-train a fresh model from the current settings" if valid
                            else f"fix the settings first: {self.config_panel.error}")
+        if self.session.followed is not None:  # read-only: another process trains it
+            a.start.setEnabled(False)
+            a.start.setToolTip("following a run another process trains: File > Stop Following first")
         a.continue_.setEnabled(valid and self.session.can_continue())
         a.pause.setEnabled(training)
         a.stop.setEnabled(training)
@@ -275,10 +283,12 @@ class MainWindow(QMainWindow):
         a.pause.setChecked(state is TrainingState.PAUSED)
         a.pause.setText("Resume" if state is TrainingState.PAUSED else "Pause")
         a.pause.blockSignals(False)
-        self.state_label.setText(STATE_TEXT[state])
+        self.state_label.setText("following" if self.session.followed is not None else STATE_TEXT[state])
 
     def _update_title(self) -> None:
         where = f" — {self.session.run_path}" if self.session.run_path is not None else ""
+        if self.session.followed is not None:
+            where = f" — following {self.session.followed}"
         self.setWindowTitle(f"{self.session.config.name}{where}[*] — {APP_NAME}")
         self.setWindowModified(self.session.unsaved)
 
@@ -296,7 +306,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def shutdown(self) -> bool:
         """Stop every thread and save the layout; also run when the app quits without a close."""
-        if not self.session.stop_and_wait(discard=True):
+        if not self.session.stop_and_wait(discard=True) or not self.follower.shutdown():
             return False
         if not self._shut_down:
             self._shut_down = True
