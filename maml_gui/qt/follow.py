@@ -81,8 +81,8 @@ class RunFollower(QObject):
     def ask_directory(self) -> str:
         path = QFileDialog.getExistingDirectory(self.dialog_parent, "Follow a run another process is writing",
                                                 self.settings.start_directory())
-        if path:
-            self.settings.remember_directory(path)
+        if path:  # later dialogs start beside the followed run, not in it
+            self.settings.remember_directory(str(Path(path).parent))
         return path
 
     def add_to_menu(self, menu, before: QAction) -> None:
@@ -134,6 +134,8 @@ class RunFollower(QObject):
         first = self.session.followed is None or self.session.followed != run.path
         self._problems_shown.clear()
         self._start_following(run, first)
+        self.session.message.emit(f"following {run.path} read-only: nothing is written there; "
+                                  "File > Stop Following ends it")
         self._report(problems)
 
     def _start_following(self, run: RunData, first: bool) -> None:
@@ -158,7 +160,8 @@ class RunFollower(QObject):
         else:
             self._apply(update)
         self._report(update.problems)
-        self.status.saw(update.iteration, update.last_write_s)
+        rows = self._history.rows if self._history is not None else []
+        self.status.saw(max(update.iteration, rows[-1][0] if rows else 0), update.last_write_s)
         self._watch()
         self._refresh()
 
@@ -255,14 +258,15 @@ class RunFollower(QObject):
         return not running
 
     # -- the status line ------------------------------------------------------------------------------
-    def _show(self, text: str) -> None:
+    def _show(self, text: str, tip: str | None = None) -> None:
         self.label.setText(text)
-        self.label.setToolTip(text)
+        self.label.setToolTip(tip or text)
         self.label.setVisible(True)
 
     def _hide(self) -> None:
         self.label.setVisible(False)
 
     def _refresh(self) -> None:
-        if self.status is not None:
-            self._show(self.status.text(time.time()))
+        if self.status is not None:  # the folder's name; its whole path in the tooltip
+            now = time.time()
+            self._show(self.status.text(now, self.status.path.name), self.status.text(now))

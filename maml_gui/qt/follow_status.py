@@ -51,13 +51,15 @@ class FollowStatus:
     def stalled(self, now: float) -> bool:
         return not self.finished and self.last_write_s > 0 and now - self.last_write_s > self.stale_after_s()
 
-    def text(self, now: float) -> str:
+    def text(self, now: float, name: str | None = None) -> str:
+        """The line, naming the run ``name`` (default: its whole path)."""
+        name = str(self.path) if name is None else name
         count = f"iteration {self.iteration:,} of {self.total:,}"
         if not self.last_write_s:
-            return f"following {self.path} — {count}"
+            return f"following {name} — {count}"
         age = format_age(now - self.last_write_s)
         if self.finished:
-            return f"followed {self.path} — finished, {count}; last update {age} ago (its writer is done)"
+            return f"followed {name} — finished, {count}; last update {age} ago (its writer is done)"
         if self.stalled(now):
-            return f"following {self.path} — no update for {age}, {count}: its writer has stopped or is paused"
-        return f"following {self.path} — last update {age} ago, {count}"
+            return f"following {name} — no update for {age}, {count}: its writer has stopped or is paused"
+        return f"following {name} — last update {age} ago, {count}"

@@ -134,6 +134,9 @@ class RunFileCommands(QObject):
         path = self.ask_file("Export the experiment config", save=True)
         if not path:
             return
+        if problem := followed_problem(Path(path), self.session.followed):
+            self.show_error(problem)
+            return
         try:
             atomic_write(Path(path), self.session.config.to_toml())
         except OSError as err:

@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 import torch  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 
 from maml_gui.core.atomic_files import atomic_write  # noqa: E402
 from maml_gui.core.checkpoint import METRICS, WEIGHTS, load_run, save_trainer  # noqa: E402
@@ -147,7 +147,7 @@ def test_a_deleted_folder_ends_following_with_one_line(qtbot, window, warnings, 
     assert window.session.snapshot is not None  # what it showed last stays
 
 
-def test_nothing_is_written_into_the_followed_folder(qtbot, window, warnings, tmp_path, runs):
+def test_nothing_is_written_into_the_followed_folder(qtbot, window, warnings, tmp_path, runs, monkeypatch):
     run = copy_run(runs, 10, tmp_path / "run")
     (run / f".{WEIGHTS}.abcdefgh.tmp").write_bytes(b"left by a killed writer")  # opening a run tidies these
     before = listing(run)
@@ -158,12 +158,19 @@ def test_nothing_is_written_into_the_followed_folder(qtbot, window, warnings, tm
             window.playground.set_points([(-2.0, 1.0), (0.0, 0.5), (2.0, -1.0)])
             assert not window.window_actions.start.isEnabled()
             assert not window.session.start_training() and not window.session.continue_training()
+            window.files.ask_file = lambda title, save: str(run / "config.toml")
+            window.window_actions.export_config.trigger()
+            failures = []
+            monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a: failures.append(text))
+            monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(run / "model.pt"), ""))
+            assert window.export_actions.export_model_as("torchscript") is None
+            assert len(failures) == 1 and "never written" in failures[0]
             copy = tmp_path / "copy"
             answers = [str(run), str(run / "inside"), str(copy)]
             window.files.ask_save_folder = lambda title: answers.pop(0)
             window.files.ask_replace_run = lambda target: True
             window.window_actions.save_run.trigger()  # Save goes to Save As, which refuses the followed folder
-            assert sum("never written" in text for text in warnings) == 2
+            assert sum("never written" in text for text in warnings) == 3  # export config, Save As twice
             assert load_run(copy).snapshot.iteration == 10 and window.session.followed is None
             qtbot.wait(1200)  # a poll would have come by now
         assert audit.writes == [] and audit.opened  # it was read, never written
