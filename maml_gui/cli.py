@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--out", help="run directory to write")
     train.add_argument("--resume", metavar="DIR", help="continue the run in DIR (written back to DIR unless --out)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--nproc", type=int, metavar="N",
+                       help="train in N processes on this machine (torch.distributed; the same as torchrun "
+                            "--standalone --nproc_per_node N -m maml_gui train ...)")
 
     evaluate = sub.add_parser("evaluate", help="few-shot evaluation of a run (Finn et al. protocol)")
     evaluate.add_argument("run", help="run directory")
@@ -133,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["gui", *argv]
     args = _parser().parse_args(argv)
     try:
-        return {"gui": _gui, "train": _train, "evaluate": _evaluate, "export": _export, "presets": _presets,
+        if args.command == "train":
+            return _train(args, argv)
+        return {"gui": _gui, "evaluate": _evaluate, "export": _export, "presets": _presets,
                 "sweep": _sweep}[
             args.command](args)
     except UsageError as err:
@@ -209,8 +214,22 @@ def _load_train_config(args):
     return config
 
 
-def _train(args) -> int:
+def _train(args, argv: list[str]) -> int:
     from .cli_train import TrainUsageError, load_trainer, run_training
+    from .core.distributed import launched_by_torchrun
+
+    if args.nproc is not None:
+        from .cli_launch import check_nproc, launch
+
+        if check_nproc(args.nproc):
+            raise UsageError(check_nproc(args.nproc))
+        if launched_by_torchrun():
+            raise UsageError("--nproc starts the processes itself: drop it under torchrun")
+        return launch(args.nproc, argv[1:])
+    if launched_by_torchrun():
+        from .cli_distributed import train_distributed
+
+        return train_distributed(args, _load_train_config, (TrainUsageError, *_user_errors()))
 
     try:
         trainer, out, target = load_trainer(args, _load_train_config)

@@ -49,8 +49,11 @@ def check_output_dir(out: Path, resuming_from: Path | None, create: bool = True)
         raise TrainUsageError(f"cannot write the run to {out}: {err.strerror or err}") from None
 
 
-def load_trainer(args, load_config) -> tuple[Trainer, Path, int]:
-    """The trainer (fresh or resumed), the output directory and the iteration to reach."""
+def load_trainer(args, load_config, writes: bool = True, world_size: int = 1) -> tuple[Trainer, Path, int]:
+    """The trainer (fresh or resumed), the output directory and the iteration to reach.
+
+    ``writes=False`` (ranks other than 0 of a multi-process run): the same trainer, but --out is
+    neither checked nor created and no notes are printed; ``world_size``: the processes training."""
     if args.iterations is not None and args.iterations < 1:
         raise TrainUsageError(f"--iterations must be at least 1, got {args.iterations}")
     if args.resume:
@@ -58,27 +61,38 @@ def load_trainer(args, load_config) -> tuple[Trainer, Path, int]:
             raise TrainUsageError("--resume continues a run as it was configured; drop the config, --preset, --set "
                                   "and --seed")
         out = Path(args.out or args.resume)
-        check_output_dir(out, Path(args.resume), create=False)  # refuse before loading, create nothing yet
+        if writes:
+            check_output_dir(out, Path(args.resume), create=False)  # refuse before loading, create nothing yet
         trainer, _ = checkpoint.resume_trainer(args.resume, device=args.device, threads=args.threads)
-        check_output_dir(out, Path(args.resume))  # the run loaded: now create --out
+        if writes:
+            check_output_dir(out, Path(args.resume))  # the run loaded: now create --out
         configured = trainer.config.training.iterations
         target = args.iterations or configured
         if target > trainer.iteration:
             trainer.extend_to(target)
             schedule = trainer.config.training.meta_lr_schedule
-            if trainer.config.training.iterations != configured and schedule != "constant":
+            if writes and trainer.config.training.iterations != configured and schedule != "constant":
                 print(f"note: the {schedule} meta-lr schedule now spans {target} iterations instead of {configured}",
                       file=sys.stderr)
-        _note_thread_clamp(args, trainer)
+        if writes:
+            _note_process_count(trainer.resumed_world_size, world_size)
+            _note_thread_clamp(args, trainer)
         return trainer, out, target
     if not args.out:
         raise TrainUsageError("--out DIR is required (the run directory to write)")
     out = Path(args.out)
     config = load_config(args)
     trainer = Trainer(config, threads=args.threads)  # refuses a config that cannot fit before --out is made
-    check_output_dir(out, None)
-    _note_thread_clamp(args, trainer)
+    if writes:
+        check_output_dir(out, None)
+        _note_thread_clamp(args, trainer)
     return trainer, out, config.training.iterations
+
+
+def _note_process_count(saved: int, now: int) -> None:
+    if saved != now:
+        print(f"note: this run was trained by {saved} process(es) and continues with {now}: the same tasks in the same "
+              "order, but the meta-gradient is summed in another order, so it is not bit-exact", file=sys.stderr)
 
 
 def _note_thread_clamp(args, trainer: Trainer) -> None:
@@ -88,11 +102,13 @@ def _note_thread_clamp(args, trainer: Trainer) -> None:
         print(f"note: {note}", file=sys.stderr)
 
 
-def run_training(trainer: Trainer, out: Path, target: int, quiet: bool) -> int:
+def run_training(trainer: Trainer, out: Path, target: int, quiet: bool, ranks=None) -> int:
+    """Train to ``target`` writing ``out``. ``ranks`` (rank 0 of a multi-process run, see
+    cli_distributed.RankHooks): its control, signal handling and agreeing checkpoint are used."""
     if trainer.iteration >= target:
         print(f"{out} is already at iteration {trainer.iteration} (target {target}); nothing to do", file=sys.stderr)
         return 0
-    control = TrainingControl()
+    control = TrainingControl() if ranks is None else ranks.control
     previous = signal.getsignal(signal.SIGINT)
 
     def on_interrupt(signum, frame):
@@ -101,13 +117,15 @@ def run_training(trainer: Trainer, out: Path, target: int, quiet: bool) -> int:
 
     writer = BackgroundRunWriter(out)  # autosaves are written while training goes on
     save = writer.save_now
+    checkpoint = writer if ranks is None else ranks.checkpoint(writer)
     bar = _progress_bar(trainer, target, quiet)
     postfix: dict[str, str] = {}
     progress = None
-    signal.signal(signal.SIGINT, on_interrupt)
+    if ranks is None:  # (a multi-process run handles SIGINT and SIGTERM on every rank itself)
+        signal.signal(signal.SIGINT, on_interrupt)
     try:
         save(trainer)
-        for progress in trainer.run(iterations=target, control=control, checkpoint=writer, report_interval_s=0.2):
+        for progress in trainer.run(iterations=target, control=control, checkpoint=checkpoint, report_interval_s=0.2):
             if bar is not None:
                 if len(progress.loss_after):
                     postfix["loss"] = f"{progress.loss_after.mean():.3f}"
@@ -121,9 +139,17 @@ def run_training(trainer: Trainer, out: Path, target: int, quiet: bool) -> int:
         if progress is not None and progress.stopped:
             save(trainer)
             _close(bar)
-            print(f"\ninterrupted at iteration {trainer.iteration}; saved. Continue with: maml-gui train --resume {out}",
-                  file=sys.stderr)
+            launch = f" --nproc {ranks.world_size}" if ranks is not None else ""
+            print(f"\ninterrupted at iteration {trainer.iteration}; saved. Continue with: maml-gui train --resume {out}"
+                  f"{launch}", file=sys.stderr)
             return 130
+    except ranks.errors if ranks is not None else () as err:  # another process stopped, or drifted apart
+        _close(bar)
+        trainer.guard.go_back(confirmed_only=False)  # the last completed iteration (all ranks had it)
+        _save_quietly(writer, trainer)
+        print(f"maml-gui: training stopped: {one_line(err)}; saved iteration {trainer.iteration} in {one_line(out)}",
+              file=sys.stderr)
+        return 1
     except TrainingError as err:
         _close(bar)
         _save_quietly(writer, trainer)

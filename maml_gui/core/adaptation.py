@@ -59,15 +59,18 @@ class InnerLoopResult:
     params: Params                   # adapted parameters, with a task axis
     support_loss: Tensor             # [B] loss of the initial parameters on the support set
     query_predictions: dict[int, Tensor]  # step -> [B, Q, out], for the steps asked for
+    step_params: list[Params] | None = None  # with keep_params: the parameters after 0..steps steps
 
 
 def inner_loop(spec: MLPSpec, params: Sequence[Tensor], x_support: Tensor, y_support: Tensor, steps: int,
                rates: InnerRates, *, first_order: bool = True, head_only: bool = False,
-               x_query: Tensor | None = None, query_steps: Sequence[int] = ()) -> InnerLoopResult:
+               x_query: Tensor | None = None, query_steps: Sequence[int] = (),
+               keep_params: bool = False) -> InnerLoopResult:
     """Run ``steps`` gradient steps of per-task MSE on the support set, all tasks at once.
 
     With ``first_order=False`` the graph through the gradients is kept, so the result can
     be differentiated for second-order MAML. ``head_only`` adapts only the last layer (ANIL).
+    ``keep_params`` also returns the parameters after 0..steps steps (``step_params``).
     """
     params = list(params)
     model_spec, trainable = spec, params
@@ -80,7 +83,10 @@ def inner_loop(spec: MLPSpec, params: Sequence[Tensor], x_support: Tensor, y_sup
     wanted = set(query_steps)
     predictions: dict[int, Tensor] = {}
     support_loss = None
+    kept: list[Params] = []
     for step in range(steps + 1):
+        if keep_params:
+            kept.append((params[:-2] + trainable) if head_only else list(trainable))
         if step in wanted and xq is not None:
             predictions[step] = forward(model_spec, trainable, xq)
         if step == steps:
@@ -95,4 +101,4 @@ def inner_loop(spec: MLPSpec, params: Sequence[Tensor], x_support: Tensor, y_sup
     if support_loss is None:  # zero steps
         support_loss = loss_and_grads(model_spec, trainable, xs, y_support)[0].detach()
     adapted = (params[:-2] + trainable) if head_only else trainable
-    return InnerLoopResult(adapted, support_loss, predictions)
+    return InnerLoopResult(adapted, support_loss, predictions, kept if keep_params else None)

@@ -25,12 +25,12 @@ TaskLoss = Callable[[Tensor, Tensor], Tensor]  # (outputs [B, N, ...], targets [
 def functional_inner_loop(model: FunctionalModel, params: Sequence[Tensor], x_support: Tensor, y_support: Tensor,
                           steps: int, rates: InnerRates, task_loss: TaskLoss, *, first_order: bool = True,
                           head_only: bool = False, x_query: Tensor | None = None,
-                          query_steps: Sequence[int] = ()) -> InnerLoopResult:
+                          query_steps: Sequence[int] = (), keep_params: bool = False) -> InnerLoopResult:
     """Run ``steps`` gradient steps of ``task_loss`` on the support set, all tasks at once.
 
     ``head_only`` adapts only the last ``model.head_count`` parameters (ANIL). Works under
     ``torch.no_grad()`` too (evaluation, Reptile): the inner gradients are then taken on
-    detached copies.
+    detached copies. ``keep_params`` also returns the parameters after 0..steps steps.
     """
     params = list(params)
     count = len(params)
@@ -40,7 +40,10 @@ def functional_inner_loop(model: FunctionalModel, params: Sequence[Tensor], x_su
     wanted = set(query_steps)
     predictions: dict[int, Tensor] = {}
     support_loss = None
+    kept: list[list[Tensor]] = []
     for step in range(steps + 1):
+        if keep_params:
+            kept.append(list(params))
         if step in wanted and x_query is not None:
             predictions[step] = model.forward(params, x_query)
         if step == steps:
@@ -64,4 +67,4 @@ def functional_inner_loop(model: FunctionalModel, params: Sequence[Tensor], x_su
     if support_loss is None:  # zero steps
         with torch.no_grad():
             support_loss = task_loss(model.forward(params, x_support), y_support)
-    return InnerLoopResult(params, support_loss, predictions)
+    return InnerLoopResult(params, support_loss, predictions, kept if keep_params else None)

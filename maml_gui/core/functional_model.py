@@ -55,6 +55,9 @@ class FunctionalModel:
         """Outputs for ``x`` of shape ``[B, N, *input]``: ``[B, N, *output]``, one task per row."""
         dims = [0 if self.is_per_task(i, p) else None for i, p in enumerate(params)]
         names = self.names
+        if x.shape[0] == 1:  # one task (the playground): the plain call, about 4x faster than vmap of one
+            task_params = [p[0] if d == 0 else p for p, d in zip(params, dims)]
+            return functional_call(self.module, dict(zip(names, task_params)), (x[0],)).unsqueeze(0)
 
         def one_task(task_params: list[Tensor], task_x: Tensor) -> Tensor:
             return functional_call(self.module, dict(zip(names, task_params)), (task_x,))

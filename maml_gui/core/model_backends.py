@@ -55,7 +55,8 @@ class ModelBackend(ABC):
     @abstractmethod
     def inner_loop(self, params: Sequence[Tensor], x_support: Tensor, y_support: Tensor, steps: int,
                    rates: InnerRates, *, first_order: bool = True, head_only: bool = False,
-                   x_query: Tensor | None = None, query_steps: Sequence[int] = ()) -> InnerLoopResult:
+                   x_query: Tensor | None = None, query_steps: Sequence[int] = (),
+                   keep_params: bool = False) -> InnerLoopResult:
         """Adapt to every task's support set at once (see ``adaptation.inner_loop``)."""
 
     @abstractmethod
@@ -97,9 +98,9 @@ class FastMLPRegression(ModelBackend):
         return models.forward(self.spec, params, x)
 
     def inner_loop(self, params, x_support, y_support, steps, rates, *, first_order=True, head_only=False,
-                   x_query=None, query_steps=()) -> InnerLoopResult:
+                   x_query=None, query_steps=(), keep_params=False) -> InnerLoopResult:
         return inner_loop(self.spec, params, x_support, y_support, steps, rates, first_order=first_order,
-                          head_only=head_only, x_query=x_query, query_steps=query_steps)
+                          head_only=head_only, x_query=x_query, query_steps=query_steps, keep_params=keep_params)
 
     def parameter_names(self) -> list[str]:
         return self.spec.parameter_names()
@@ -157,10 +158,10 @@ class FunctionalBackend(ModelBackend):
         return self.model.forward(params, x)
 
     def inner_loop(self, params, x_support, y_support, steps, rates, *, first_order=True, head_only=False,
-                   x_query=None, query_steps=()) -> InnerLoopResult:
+                   x_query=None, query_steps=(), keep_params=False) -> InnerLoopResult:
         return functional_inner_loop(self.model, params, x_support, y_support, steps, rates, self.task_loss,
                                      first_order=first_order, head_only=head_only, x_query=x_query,
-                                     query_steps=query_steps)
+                                     query_steps=query_steps, keep_params=keep_params)
 
     def parameter_names(self) -> list[str]:
         return list(self.model.names)

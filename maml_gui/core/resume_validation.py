@@ -20,6 +20,7 @@ from .run_validation import MAX_ITERATION, RunError, number, shown, whole_number
 
 MAX_NESTING = 32
 MAX_ELAPSED_S = 1e12
+MAX_WORLD_SIZE = 1 << 20
 MAX_LR = 1e6  # the config allows at most 100; the schedule sets the lr again each iteration
 _GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
 _OPERAND = re.compile(r"Unsupported operand (\d+)")
@@ -84,6 +85,8 @@ def check_resume_fits(state: dict, trainer, name: str) -> None:
     elapsed = number(state.get("elapsed_s", 0.0), f"{name}: elapsed_s")
     if not 0 <= elapsed <= MAX_ELAPSED_S:
         raise RunError(f"{name}: elapsed_s must be between 0 and {MAX_ELAPSED_S:g}, not {elapsed}")
+    if "world_size" in state:  # written by multi-process runs
+        whole_number(state["world_size"], f"{name}: world_size", 1, MAX_WORLD_SIZE)
     template = trainer.state_dict()
     for key in ("meta_parameters", "optimizer", "task_generator"):
         if key not in state:

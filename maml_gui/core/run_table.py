@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checkpoint import RunError, load_run
+from .config import ExperimentConfig
+from .metrics import MetricsHistory
 from .sweep_runner import EVALUATION_FILE
 
+EVALUATION_LIMIT = 1 << 20  # bytes: an evaluation.json larger than this is not read
 IGNORED_FIELDS = {"name", "training.seed", "training.device", "training.threads"}
 
 
@@ -37,7 +40,7 @@ class RunTable:
     def format(self) -> str:
         """A plain-text table for a terminal: one line per run, columns aligned."""
         cells = [[_short_column(c) for c in self.columns]]
-        cells += [[_text_cell(row.get(c)) for c in self.columns] for row in self.rows]
+        cells += [[text_cell(row.get(c)) for c in self.columns] for row in self.rows]
         widths = [max(len(line[i]) for line in cells) for i in range(len(self.columns))]
         lines = ["  ".join(cell.rjust(w) if i >= 1 and _numeric(cells, i) else cell.ljust(w)
                            for i, (cell, w) in enumerate(zip(line, widths))).rstrip() for line in cells]
@@ -62,14 +65,19 @@ def run_row(path: Path) -> tuple[dict[str, object], dict[str, object]]:
         run = load_run(path)
     except RunError as err:
         return {}, {"run": path.name, "error": str(err)}
-    config = flatten(run.config.model_dump(mode="json"))
-    metrics: dict[str, object] = {"run": path.name, "seed": run.config.training.seed, "iteration": run.iteration}
-    if run.history.validations:
-        last = run.history.validations[-1]
+    return row_of(path.name, run.config, run.iteration, run.history, read_evaluation(path))
+
+
+def row_of(name: str, config: ExperimentConfig, iteration: int, history: MetricsHistory,
+           evaluation: dict | None) -> tuple[dict[str, object], dict[str, object]]:
+    """(flattened config, metrics) of a run already read (``evaluation``: :func:`read_evaluation`'s)."""
+    flat = flatten(config.model_dump(mode="json"))
+    metrics: dict[str, object] = {"run": name, "seed": config.training.seed, "iteration": iteration}
+    if history.validations:
+        last = history.validations[-1]
         steps = list(last.curve.steps)
-        at = steps.index(run.config.training.inner_steps) if run.config.training.inner_steps in steps else -1
+        at = steps.index(config.training.inner_steps) if config.training.inner_steps in steps else -1
         metrics[f"val_{last.curve.metric}"] = last.curve.values[at]
-    evaluation = _read_evaluation(path)
     if evaluation is not None:
         metric = evaluation["metric"]
         for step, value in zip(evaluation["steps"], evaluation[metric]):  # null: diverged (not finite)
@@ -77,23 +85,36 @@ def run_row(path: Path) -> tuple[dict[str, object], dict[str, object]]:
         ci = evaluation["ci95"][-1]
         metrics[f"eval_ci95@{evaluation['steps'][-1]}"] = math.nan if ci is None else ci
         metrics["eval_tasks"] = evaluation["tasks"]
-    return config, metrics
+    return flat, metrics
 
 
-def _read_evaluation(path: Path) -> dict | None:
+def read_evaluation(path: Path) -> dict | None:
+    """The run's ``evaluation.json`` (written by ``maml-gui sweep``), or None when absent or malformed."""
     try:
-        data = json.loads((path / EVALUATION_FILE).read_text(encoding="utf-8"))
+        file = Path(path) / EVALUATION_FILE
+        if file.stat().st_size > EVALUATION_LIMIT:
+            return None
+        data = json.loads(file.read_text(encoding="utf-8"))
         metric = data["metric"]
-        if metric not in ("mse", "accuracy") or len(data["steps"]) != len(data[metric]) or not data["steps"]:
+        steps, values, ci95 = data["steps"], data[metric], data["ci95"]
+        if metric not in ("mse", "accuracy") or not steps or not len(steps) == len(values) == len(ci95):
+            return None
+        numbers = all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values + ci95)
+        if not numbers or not all(isinstance(s, int) for s in steps) or not isinstance(data["tasks"], int):
             return None
         return data
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, MemoryError):
         return None
 
 
 def run_table(paths: list[Path], always: tuple[str, ...] = ()) -> RunTable:
     """The table over ``paths``: the config fields that differ (plus ``always``), then the metrics."""
-    configs, metrics = zip(*(run_row(Path(p)) for p in paths)) if paths else ((), ())
+    return table_of([run_row(Path(p)) for p in paths], always)
+
+
+def differing_fields(configs: list[dict[str, object]], always: tuple[str, ...] = ()) -> list[str]:
+    """The flattened config keys whose values differ between ``configs`` (plus ``always``, first),
+    leaving out the name, seed, device and threads."""
     keys: list[str] = list(always)
     for config in configs:
         for key in config:
@@ -102,6 +123,13 @@ def run_table(paths: list[Path], always: tuple[str, ...] = ()) -> RunTable:
             seen = {json.dumps(c.get(key), sort_keys=True) for c in configs if c}
             if len(seen) > 1:
                 keys.append(key)
+    return keys
+
+
+def table_of(rows: list[tuple[dict[str, object], dict[str, object]]], always: tuple[str, ...] = ()) -> RunTable:
+    """The table over (flattened config, metrics) rows (:func:`run_row`, :func:`row_of`)."""
+    configs, metrics = zip(*rows) if rows else ((), ())
+    keys = differing_fields(list(configs), always)
     metric_columns: list[str] = []
     for m in metrics:
         metric_columns += [k for k in m if k not in metric_columns and k != "run"]
@@ -131,7 +159,7 @@ def _csv_cell(value: object) -> object:
     return value
 
 
-def _text_cell(value: object) -> str:
+def text_cell(value: object) -> str:
     if value is None:
         return "-"
     if isinstance(value, bool):

@@ -73,33 +73,56 @@ class ModelSnapshot:
 
         ``lr`` None (or <= 0) uses the learned rates where the algorithm has them.
         """
-        rates = self.rates if lr is None or lr <= 0 else InnerRates(float(lr))
+        params, rates, head_only = self.adaptation_start(lr)
         if self.task_kind != "regression":
-            return self._adapt_classifier(self.params, rates, x_support, y_support, x_query, steps, self.head_only)
-        return adapt_predictions(self.spec, self.params, rates, x_support, y_support, x_query, steps,
-                                 head_only=self.head_only)
+            return self._adapt_classifier(params, rates, x_support, y_support, x_query, steps, head_only)
+        return adapt_predictions(self.spec, params, rates, x_support, y_support, x_query, steps, head_only=head_only)
 
-    def _adapt_classifier(self, params, rates, x_support, y_support, x_query, steps, head_only) -> Tensor:
-        xs, xq = self._inputs(x_support), self._inputs(x_query)
+    def adaptation_start(self, lr: float | None = None, baseline: bool = False,
+                         random_seed: int | None = None) -> tuple[tuple[Tensor, ...], InnerRates, bool]:
+        """Where adaptation starts: (parameters, rates, head_only) of the meta-learned model, or
+        with ``baseline`` of the pretrained baseline (a fresh network for ``random_seed`` or when
+        none was trained). ``lr`` > 0 replaces the learned or configured rates."""
+        if not baseline:
+            return self.params, self.rates if lr is None or lr <= 0 else InnerRates(float(lr)), self.head_only
+        if random_seed is not None or self.baseline_params is None:
+            generator = torch.Generator().manual_seed(random_seed or 0)
+            params, head_only = tuple(self.backend().initial_parameters(generator)), False
+        else:
+            params, head_only = self.baseline_params, self.baseline_head_only and self.task_kind != "regression"
+        return params, InnerRates(float(lr) if lr and lr > 0 else self.baseline_lr), head_only
+
+    def _classifier_inner_loop(self, params, rates, x_support, y_support, steps, head_only, **query):
+        xs = self._inputs(x_support)
         ys = torch.as_tensor(y_support, dtype=torch.int64)
         ys = ys.unsqueeze(0) if ys.dim() == 1 else ys
         with torch.no_grad():
-            result = self.backend().inner_loop(params, xs, ys, steps, rates, first_order=True, head_only=head_only,
-                                               x_query=xq, query_steps=range(steps + 1))
+            return self.backend().inner_loop(params, xs, ys, steps, rates, first_order=True, head_only=head_only,
+                                             **query)
+
+    def _adapt_classifier(self, params, rates, x_support, y_support, x_query, steps, head_only) -> Tensor:
+        result = self._classifier_inner_loop(params, rates, x_support, y_support, steps, head_only,
+                                             x_query=self._inputs(x_query), query_steps=range(steps + 1))
         return torch.stack([result.query_predictions[s] for s in range(steps + 1)])
+
+    def adapted_parameters(self, x_support: Tensor, y_support: Tensor, steps: int, lr: float | None = None,
+                           baseline: bool = False, random_seed: int | None = None) -> list[list[Tensor]]:
+        """Classification: the parameters after 0..steps inner steps on one task's support set
+        (``[K, *input]``, labels ``[K]``), each list in the backend's layout with a task axis of
+        one where adapted (the same inner loop as :meth:`adapt`; ``baseline`` as :meth:`adapt_baseline`)."""
+        if self.task_kind == "regression":
+            raise ValueError("adapted_parameters is for classifiers; regression uses adapt")
+        params, rates, head_only = self.adaptation_start(lr, baseline, random_seed)
+        result = self._classifier_inner_loop(params, rates, x_support, y_support, steps, head_only,
+                                             keep_params=True)
+        return result.step_params
 
     def adapt_baseline(self, x_support: Tensor, y_support: Tensor, x_query: Tensor, steps: int,
                        lr: float | None = None, random_seed: int | None = None) -> Tensor:
         """Same as :meth:`adapt` for the pretrained baseline, or (``random_seed`` given, or no
         baseline trained) for a freshly initialised network."""
-        if random_seed is not None or self.baseline_params is None:
-            generator = torch.Generator().manual_seed(random_seed or 0)
-            params = tuple(self.backend().initial_parameters(generator))
-        else:
-            params = self.baseline_params
-        rates = InnerRates(float(lr) if lr and lr > 0 else self.baseline_lr)
+        params, rates, head_only = self.adaptation_start(lr, True, random_seed)
         if self.task_kind != "regression":
-            head_only = self.baseline_head_only and params is self.baseline_params
             return self._adapt_classifier(params, rates, x_support, y_support, x_query, steps, head_only)
         return adapt_predictions(self.spec, params, rates, x_support, y_support, x_query, steps)
 

@@ -121,6 +121,11 @@ class Trainer:
         self.elapsed_s = 0.0
         self.history = MetricsHistory()
         self.guard = TrainingGuard(self)
+        # Multi-process training (core/distributed.py) sets these; a single process leaves them.
+        self.gradient_sync: Callable | None = None  # (meta-parameters, StepLosses) -> averaged StepLosses
+        self.runs_validation = True  # False on ranks other than 0
+        self.extra_state: dict = {}  # merged into state_dict() (e.g. the process count)
+        self.resumed_world_size = 1  # processes that trained the loaded state (1: a single process)
 
     def _parameter_groups(self) -> list[dict]:
         """Weights at the meta lr; learned inner rates (Meta-SGD, LSLR) at ``lr_scale`` times it.
@@ -165,6 +170,8 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         try:
             losses = self.learner.meta_step(batch, self.iteration)
+            if self.gradient_sync is not None:
+                losses = self.gradient_sync(self.learner.meta_parameters(), losses)
             self.optimizer.step()
             baseline_loss = None
             if self.baseline is not None and self.baseline.trains_at(self.iteration):
@@ -224,7 +231,8 @@ class Trainer:
         torch.set_num_threads(self.threads)
         autosave = t.autosave_interval or t.val_interval
         pending: list[tuple[int, float, float, float]] = []
-        validation = self._validate_or_fail() if self.iteration == 0 and not self.history.validations else None
+        first = self.runs_validation and self.iteration == 0 and not self.history.validations
+        validation = self._validate_or_fail() if first else None
         last_report, window_start, window_iter = -math.inf, time.perf_counter(), self.iteration
         stopped = False
         while self.iteration < target:
@@ -239,7 +247,7 @@ class Trainer:
             if self.iteration % t.log_every == 0 or self.iteration == target:
                 self.history.add_row(self.iteration, before, after, self.meta_lr_at(self.iteration - 1), self.elapsed_s,
                                      accuracy)
-            if self.iteration % t.val_interval == 0 or self.iteration == target:
+            if self.runs_validation and (self.iteration % t.val_interval == 0 or self.iteration == target):
                 validation = self._validate_or_fail()
             if checkpoint is not None and (self.iteration % autosave == 0 or self.iteration == target):
                 self.guard.confirm_weights()
@@ -301,6 +309,7 @@ class Trainer:
         if self.baseline is not None:
             state["baseline_parameters"] = [p.detach().cpu() for p in self.baseline.params]
             state["baseline_optimizer"] = self.baseline.optimizer.state_dict()
+        state.update(self.extra_state)
         return state
 
     def load_state_dict(self, state: dict) -> None:
@@ -320,4 +329,5 @@ class Trainer:
         self.task_generator.set_state(state["task_generator"])
         self.iteration = int(state["iteration"])
         self.elapsed_s = float(state["elapsed_s"])
+        self.resumed_world_size = int(state.get("world_size", 1))
         self.guard.keep_current_state()

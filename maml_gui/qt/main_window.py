@@ -32,6 +32,7 @@ from maml_gui.qt.playground import PlaygroundWidget
 from maml_gui.qt.plots import AdaptationCurvePlot
 from maml_gui.qt.plots.loss_panel import MetaLossPanel
 from maml_gui.qt.run_files import RunFileCommands
+from maml_gui.qt.runs.runs_feature import RunsFeature
 from maml_gui.qt.session import ExperimentSession, TrainingState
 from maml_gui.qt.settings import AppSettings
 
@@ -83,6 +84,9 @@ class MainWindow(QMainWindow):
         self.follower = RunFollower(self.session, self.settings, self.confirm_discard, self.show_error,
                                     self.statusBar(), self)
         self.follower.add_to_menu(self.recent_menu.parent(), before=self.export_menu.menuAction())
+        self.runs = RunsFeature(self.session, self.settings, self.loss_panel, self.adaptation_plot, self.show_error,
+                                self._show_message, self)  # comparing runs: window.runs.model is the RunsModel
+        self.runs.install(self)
         self.export_source = SessionExportSource(self.session)
         self.export_actions = ExportActions(self.export_menu, self.export_source, {
             "Playground": self.playground.plot, "Meta-loss": self.loss_plot,
@@ -306,7 +310,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def shutdown(self) -> bool:
         """Stop every thread and save the layout; also run when the app quits without a close."""
-        if not self.session.stop_and_wait(discard=True) or not self.follower.shutdown():
+        if not (self.session.stop_and_wait(discard=True) and self.runs.shutdown() and self.follower.shutdown()):
             return False
         if not self._shut_down:
             self._shut_down = True

@@ -15,3 +15,12 @@ def snapshot():
     for _ in trainer.run():
         pass
     return trainer.snapshot()
+
+
+@pytest.fixture(scope="session")
+def compared_runs(tmp_path_factory):
+    """(the sweep folder of 4 CLI-made runs, a classification run), made once; tests only read them."""
+    from .compared_runs import make_classification_run, make_sweep
+
+    folder = tmp_path_factory.mktemp("compared")
+    return make_sweep(folder), make_classification_run(folder)

@@ -54,8 +54,8 @@ def train_to_the_end(qtbot, window) -> None:
 
 
 def test_menus_hold_what_the_issue_lists(window):
-    assert entries(window, "File")[:6] == ["New", "New from Preset", "Open Run…", "Open Recent", "Save Experiment",
-                                           "Save Experiment As…"]
+    assert entries(window, "File")[:7] == ["New", "New from Preset", "Open Run…", "Open Runs…", "Open Recent",
+                                           "Save Experiment", "Save Experiment As…"]
     assert entries(window, "File")[-1] == "Quit"
     assert entries(window, "Edit")[:3] == ["Undo", "Redo", "Clear Points"]
     assert entries(window, "Training") == ["Train", "Continue", "Pause", "Stop", "Reset"]

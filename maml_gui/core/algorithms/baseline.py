@@ -76,6 +76,7 @@ class PretrainedBaseline:
         self.spec = spec
         self.params = [p.to(device).requires_grad_() for p in init_parameters(spec, generator)]
         self.optimizer = torch.optim.Adam(self.params, lr=lr, fused=True if _fused_ok(device) else None)
+        self.gradient_sync = None  # multi-process: [loss, *grads] -> their average over the processes
 
     def loss(self, batch: TaskBatch) -> torch.Tensor:
         """MSE on every point of the meta-batch, pooled as a single regression (differentiable)."""
@@ -90,6 +91,8 @@ class PretrainedBaseline:
         x, y = pooled_points(batch)
         with torch.no_grad():
             loss, grads = mlp_mse_and_gradients(self.spec, [p.detach() for p in self.params], x, y)
+            if self.gradient_sync is not None:
+                loss, *grads = self.gradient_sync([loss, *grads])
             if not self._fused_adam_step(grads):
                 for p, g in zip(self.params, grads):
                     p.grad = g

@@ -42,6 +42,7 @@ class ClassificationPretrainedBaseline:
         self.backend = backend_for(replace(spec, outputs=self.pool_classes), "classification")
         self.params = [p.to(device).requires_grad_() for p in self.backend.initial_parameters(generator)]
         self.optimizer = torch.optim.Adam(self.params, lr=lr)
+        self.gradient_sync = None  # multi-process: [loss, *grads] -> their average over the processes
 
     def loss(self, batch) -> torch.Tensor:
         """Cross-entropy over the training pool's classes on every example of the meta-batch."""
@@ -53,10 +54,17 @@ class ClassificationPretrainedBaseline:
             labels = batch.classes.gather(1, labels) % self.pool_classes
         return self.backend.task_loss(self.backend.forward(self.params, x), labels).mean()
 
-    def step(self, loss: torch.Tensor) -> None:
+    def step(self, loss: torch.Tensor) -> torch.Tensor:
+        """One Adam step on ``loss``; returns it detached (averaged over the processes, if several)."""
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        loss = loss.detach()
+        if self.gradient_sync is not None:
+            loss, *grads = self.gradient_sync([loss, *(p.grad for p in self.params)])
+            for p, g in zip(self.params, grads):
+                p.grad = g
         self.optimizer.step()
+        return loss
 
     def trains_at(self, iteration: int) -> bool:
         """The trainer asks every baseline; this one takes a step at every meta-iteration."""
@@ -64,9 +72,7 @@ class ClassificationPretrainedBaseline:
 
     def train_step(self, batch) -> torch.Tensor:
         """One Adam step on :meth:`loss`; returns the loss before the step (0-d, detached)."""
-        loss = self.loss(batch)
-        self.step(loss)
-        return loss.detach()
+        return self.step(self.loss(batch))
 
     def evaluation_parameters(self) -> list[torch.Tensor]:
         """The pre-trained body with a zero N-way head (what test tasks fine-tune), detached."""

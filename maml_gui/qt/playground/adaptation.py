@@ -28,8 +28,9 @@ class AdaptationWorker(QObject):
     resultReady = Signal(object)  # AdaptationResult
     finished = Signal()
 
-    def __init__(self) -> None:
+    def __init__(self, compute=None) -> None:
         super().__init__()  # no parent, or moveToThread silently fails
+        self._compute = compute  # request -> result; None: compute_adaptation (the regression playground)
         self._condition = threading.Condition()
         self._pending: AdaptationRequest | None = None
         self._stopping = False
@@ -60,7 +61,7 @@ class AdaptationWorker(QObject):
                         return
                     request, self._pending = self._pending, None
                 # looked up at call time so tests can slow it down
-                self.resultReady.emit(compute_adaptation(request))
+                self.resultReady.emit((self._compute or compute_adaptation)(request))
         finally:
             hand_back_to_gui_thread(self)
             self.finished.emit()
@@ -75,12 +76,14 @@ class AdaptationRunner(QObject):
 
     resultReady = Signal(object)  # AdaptationResult for the newest request
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, compute=None) -> None:
+        """``compute(request) -> result`` runs on the worker thread; requests and results carry
+        ``request_id`` (default: the regression playground's ``compute_adaptation``)."""
         super().__init__(parent)
         self._next_id = 0
         self.latest_id = 0
         self.dropped = 0  # stale results dropped (for tests and the benchmark)
-        self.worker = AdaptationWorker()
+        self.worker = AdaptationWorker(compute)
         self.worker.resultReady.connect(self._on_worker_result)
         self._thread: QThread | None = start_in_thread(self.worker, "maml-playground-adaptation")
         self._thread.start()

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from PySide6.QtGui import QUndoCommand
 
-from .points import Point, PointListModel, as_point
+from .points import Point, PointListModel
 
 
 def _fmt(point: Point) -> str:
@@ -22,7 +22,7 @@ class AddPointCommand(QUndoCommand):
     """Append a support point."""
 
     def __init__(self, model: PointListModel, point: Point) -> None:
-        self.point = as_point(point)
+        self.point = model.as_point(point)
         super().__init__(f"Add point {_fmt(self.point)}")
         self.model = model
         self.index = len(model)
@@ -38,7 +38,7 @@ class MovePointCommand(QUndoCommand):
     """Move point ``index`` from ``old`` to ``new`` (the model may already be at ``new``)."""
 
     def __init__(self, model: PointListModel, index: int, old: Point, new: Point) -> None:
-        self.old, self.new = as_point(old), as_point(new)
+        self.old, self.new = model.as_point(old), model.as_point(new)
         super().__init__(f"Move point to {_fmt(self.new)}")
         self.model = model
         self.index = index
@@ -80,7 +80,7 @@ class ReplacePointsCommand(QUndoCommand):
         super().__init__(text)
         self.model = model
         self.old = model.points()
-        self.new = [as_point(p) for p in points]
+        self.new = [model.as_point(p) for p in points]
         self.on_apply = on_apply
         self.old_extra, self.new_extra = old_extra, new_extra
 

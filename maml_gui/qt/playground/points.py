@@ -28,6 +28,7 @@ class PointListModel(QObject):
     """Support points in insertion order; ``changed`` fires after every modification."""
 
     changed = Signal()
+    as_point = staticmethod(as_point)  # what a point is; a subclass may carry more (a class label)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -44,7 +45,7 @@ class PointListModel(QObject):
         return list(self._points)
 
     def insert(self, index: int, point: Point) -> None:
-        self._points.insert(index, as_point(point))
+        self._points.insert(index, self.as_point(point))
         self.changed.emit()
 
     def remove(self, index: int) -> Point:
@@ -53,12 +54,12 @@ class PointListModel(QObject):
         return point
 
     def move(self, index: int, point: Point) -> None:
-        self._points[index] = as_point(point)
+        self._points[index] = self.as_point(point)
         self.changed.emit()
 
     def replace(self, points: Iterable) -> list[Point]:
         """Set all points at once; returns the previous ones."""
-        new = [as_point(p) for p in points]
+        new = [self.as_point(p) for p in points]
         old, self._points = self._points, new
         self.changed.emit()
         return old

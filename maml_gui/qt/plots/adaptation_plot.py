@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from maml_gui.core.evaluation import AdaptationCurve
@@ -66,6 +66,8 @@ def curve_key(record: ValidationRecord) -> str:
 class AdaptationCurvePlot(pg.PlotWidget):
     """Query MSE against the number of inner steps, at the latest validation."""
 
+    log_scale_changed = Signal(bool)  # the overlay of compared runs (maml_gui.qt.runs) redraws its bands
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("adaptation_curve_plot")
@@ -86,6 +88,7 @@ class AdaptationCurvePlot(pg.PlotWidget):
         self.log_scale = bool(enabled)
         self.getPlotItem().setLogMode(y=self.log_scale)
         self.show_record(self.record)
+        self.log_scale_changed.emit(self.log_scale)
 
     @Slot(object)
     def show_record(self, record: ValidationRecord | None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from maml_gui.core.metrics import MetricsHistory
@@ -37,6 +37,8 @@ def _pen(color, alpha: int = 255, dashed: bool = False):
 
 class MetaLossPlot(pg.PlotWidget):
     """Training and validation meta-loss against the meta-iteration."""
+
+    log_scale_changed = Signal(bool)  # the overlay of compared runs (maml_gui.qt.runs) redraws its bands
 
     def __init__(self, parent: QWidget | None = None, log_scale: bool = True,
                  smoothing: float = DEFAULT_WEIGHT) -> None:
@@ -79,6 +81,14 @@ class MetaLossPlot(pg.PlotWidget):
         self._redraw()
         if self.is_empty():
             self._show_empty()
+        self.log_scale_changed.emit(self.log_scale)
+
+    def refresh_view(self) -> None:
+        """The message or the legend and ranges as the curves are (after runs were overlaid)."""
+        if self.is_empty():
+            self._show_empty()
+        else:
+            self._show_data()
 
     def is_empty(self) -> bool:
         return not any(len(series) for series, _ in self._pairs)
