@@ -100,6 +100,7 @@ class RunFollower(QObject):
 
     def follow(self, path: str | Path) -> None:
         """Start reading ``path``; the session follows it once the first read succeeds."""
+        self.session.stop_following()  # the run followed so far, if any, stays shown until then
         self._stop_worker()
         self._path = Path(path)
         self._show(f"opening {self._path} to follow it…")
@@ -109,10 +110,6 @@ class RunFollower(QObject):
         worker.failed.connect(self._on_failed)
         self._worker, self._thread = worker, start_in_thread(worker, "maml-gui follow")
         self._thread.start()
-
-    @property
-    def following(self) -> Path | None:
-        return self.session.followed
 
     def shutdown(self) -> bool:
         """Stop reading and wait for the reader thread (closing the window)."""
@@ -184,7 +181,7 @@ class RunFollower(QObject):
     def _on_failed(self, message: str) -> None:
         if not self._current():
             return
-        was_following = self.session.followed is not None
+        was_following = self.status is not None  # else the first read failed
         self._stop_worker()
         self._hide()
         if was_following:

@@ -339,6 +339,7 @@ class ExperimentSession(QObject):
             self.snapshot, self.model_config, self.folder.saved_iteration = snapshot, self.config, snapshot.iteration
             self.snapshot_changed.emit(snapshot)
 
+    @Slot()
     def stop_following(self) -> None:
         """The followed run's last state stays shown, as a model saved nowhere."""
         if self.followed is not None:

@@ -73,6 +73,12 @@ def follow(qtbot, window, path: Path) -> None:
                     timeout=10_000)
 
 
+def read_again(qtbot, window) -> None:
+    """Wait for one more read of the followed folder."""
+    with qtbot.waitSignal(window.follower._worker.updated, timeout=10_000):
+        window.follower._request_poll()
+
+
 def test_a_live_cli_run_is_followed_until_it_finishes(qtbot, window, tmp_path):
     out = tmp_path / "live"
     writer = subprocess.Popen(
@@ -110,8 +116,7 @@ def test_partial_lines_wait_for_their_end(qtbot, window, tmp_path, runs):
     before = window.loss_plot.point_count()
     with open(run / METRICS, "a") as handle:  # a writer that appends, caught mid-line
         handle.write("11,1.5,1.25,0.001,")
-    window.follower._request_poll()
-    qtbot.wait(300)
+    read_again(qtbot, window)
     assert window.loss_plot.point_count() == before
     with open(run / METRICS, "a") as handle:
         handle.write("0.5\n")
@@ -156,6 +161,7 @@ def test_nothing_is_written_into_the_followed_folder(qtbot, window, warnings, tm
         with WriteAudit(run) as audit:
             follow(qtbot, window, run)
             window.playground.set_points([(-2.0, 1.0), (0.0, 0.5), (2.0, -1.0)])
+            read_again(qtbot, window)
             assert not window.window_actions.start.isEnabled()
             assert not window.session.start_training() and not window.session.continue_training()
             window.files.ask_file = lambda title, save: str(run / "config.toml")
@@ -172,20 +178,25 @@ def test_nothing_is_written_into_the_followed_folder(qtbot, window, warnings, tm
             window.window_actions.save_run.trigger()  # Save goes to Save As, which refuses the followed folder
             assert sum("never written" in text for text in warnings) == 3  # export config, Save As twice
             assert load_run(copy).snapshot.iteration == 10 and window.session.followed is None
-            qtbot.wait(1200)  # a poll would have come by now
         assert audit.writes == [] and audit.opened  # it was read, never written
     finally:
         os.chmod(run, stat.S_IRWXU)
     assert listing(run) == before
 
 
-def test_new_open_and_stop_following_end_following(qtbot, window, tmp_path, runs):
+def test_new_open_and_stop_following_end_following(qtbot, window, warnings, tmp_path, runs):
     first, other = copy_run(runs, 10, tmp_path / "first"), copy_run(runs, 20, tmp_path / "other")
     follow(qtbot, window, first)
     window.window_actions.new_experiment.trigger()
     assert window.session.followed is None and window.follower._worker is None
     follow(qtbot, window, first)
     assert window.files.open_run(other) and window.session.followed is None and window.session.run_path == other
+    follow(qtbot, window, first)
+    window.follower.ask_directory = lambda: str(tmp_path / "not-a-run")
+    window.follower.follow_action.trigger()  # following another folder stops following this one first
+    assert window.session.followed is None and window.session.iteration == 10
+    qtbot.waitUntil(lambda: bool(warnings), timeout=10_000)
+    assert "cannot follow" in warnings[-1]
     follow(qtbot, window, first)
     assert window.follower.stop_action.isEnabled()
     window.follower.stop_action.trigger()
