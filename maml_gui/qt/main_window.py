@@ -84,8 +84,8 @@ class MainWindow(QMainWindow):
         self.follower = RunFollower(self.session, self.settings, self.confirm_discard, self.show_error,
                                     self.statusBar(), self)
         self.follower.add_to_menu(self.recent_menu.parent(), before=self.export_menu.menuAction())
-        self.runs = RunsFeature(self.session, self.settings, self.loss_panel, self.adaptation_plot, self.show_error,
-                                self._show_message, self)  # comparing runs: window.runs.model is the RunsModel
+        self.runs = RunsFeature(self.session, self.settings, self.files, self.loss_panel, self.adaptation_plot,
+                                self.show_error, self._show_message, self)  # window.runs.model: the RunsModel
         self.runs.install(self)
         self.export_source = SessionExportSource(self.session)
         self.export_actions = ExportActions(self.export_menu, self.export_source, {

@@ -189,3 +189,42 @@ def test_removing_selected_runs_keeps_the_others(qtbot, window, compared_runs):
     assert len(window.runs.model.opened_runs()) == 3
     window.runs.clear_action.trigger()
     assert not window.runs.model.opened_runs() and not window.runs.loss_overlay.active
+
+
+def test_grouped_runs_show_their_group_colour_in_the_panel(qtbot, window, compared_runs):
+    open_folder(qtbot, window, compared_runs[0])
+    table = window.runs.panel.table_model
+    own = [table.data(table.index(row, 0), Qt.ItemDataRole.DecorationRole).getRgb()[:3] for row in range(4)]
+    assert len(set(own)) == 4
+    window.runs.model.set_group_fields(("training.algorithm",))
+    assert window.runs.panel.group_combo.currentText() == "training.algorithm"
+    grouped = [table.data(table.index(row, 0), Qt.ItemDataRole.DecorationRole).getRgb()[:3] for row in range(4)]
+    names = [table.data(table.index(row, 0)) for row in range(4)]
+    lines = named_lines(window.runs.loss_overlay)
+    for name, color in zip(names, grouped):
+        group = "algorithm=anil (2 runs)" if "anil" in name else "algorithm=maml (2 runs)"
+        assert lines[group].opts["pen"].color().getRgb()[:3] == color
+    assert len(set(grouped)) == 2
+
+
+def test_a_double_clicked_run_opens_in_the_window(qtbot, window, compared_runs):
+    open_folder(qtbot, window, compared_runs[0])
+    entry = window.runs.model.opened_runs()[2]
+    assert window.runs.open_in_window(entry.key)
+    assert window.session.run_path == entry.run.path and window.session.iteration == 30
+    qtbot.waitUntil(lambda: window.runs.model.entry(CURRENT_KEY) is not None, timeout=5_000)
+    assert window.runs.model.entry(CURRENT_KEY).run.iteration == 30
+
+
+def test_folders_asked_for_while_reading_are_read_after_and_closing_stops_the_reading(qtbot, window, compared_runs,
+                                                                                         tmp_path):
+    sweep, classification = compared_runs
+    with qtbot.waitSignals([window.runs.model.folder_read] * 2, timeout=20_000):
+        window.runs.open_folder(sweep)
+        window.runs.open_folder(classification)
+    qtbot.waitUntil(lambda: not window.runs.model.is_loading(), timeout=5_000)
+    assert len(window.runs.model.opened_runs()) == 5
+    window.runs.model.clear()
+    window.runs.open_folder(sweep)
+    assert window.runs.model.is_loading()
+    assert window.runs.shutdown()

@@ -128,3 +128,26 @@ def test_the_results_window_opens_from_its_shortcut_and_is_empty_without_runs(qt
     window.runs.results_action.trigger()
     assert results.isVisible() and results.model.rowCount() == 0
     assert not results.export_button.isEnabled() and "Open Runs" in results.summary.text()
+
+
+def test_rows_come_in_the_runs_panel_order_until_a_header_is_clicked(opened):
+    panel_order = [entry.name for entry in opened.runs.runs()]
+    assert column(opened.model, "run") == panel_order
+
+
+def test_a_metric_spanning_orders_of_magnitude_gets_a_log_axis_in_the_scatter(qtbot, window, compared_runs, tmp_path):
+    import shutil
+
+    folder = shutil.copytree(compared_runs[0], tmp_path / "sweep")
+    file = folder / "algorithm=anil,seed=0" / "evaluation.json"
+    data = json.loads(file.read_text())
+    data["mse"][-1] = 1e6  # a diverged evaluation
+    file.write_text(json.dumps(data))
+    with qtbot.waitSignal(window.runs.model.folder_read, timeout=20_000):
+        window.runs.open_folder(folder)
+    view = window.runs.results.sweep_view
+    view.mode_combo.setCurrentText("Scatter: training.algorithm")
+    assert view.plot.getPlotItem().ctrl.logYCheck.isChecked()
+    assert "(log scale)" in view.plot.getPlotItem().titleLabel.text
+    heights = {p.data(): p.pos().y() for p in view.lines[0].points()}
+    assert heights["algorithm=anil,seed=0"] == pytest.approx(6.0)  # placed at log10 of the metric
