@@ -75,6 +75,7 @@ class RunFollower(QObject):
         self._path: Path | None = None
         self._history = self._config = None  # the followed run's (the session's history, grown here)
         self._problems_shown: set[str] = set()
+        self.reads = 0  # reads of the followed folder handled (tests wait on it)
         session.following_changed.connect(self._on_following_changed)
 
     # -- dialogs (replaced in tests) ------------------------------------------------------------
@@ -148,6 +149,7 @@ class RunFollower(QObject):
     def _on_updated(self, update: TailUpdate) -> None:
         if not self._current() or self.session.followed is None or self.status is None:
             return
+        self.reads += 1
         if update.gone:
             self.session.message.emit(update.gone)
             self.session.stop_following()

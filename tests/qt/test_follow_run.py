@@ -75,8 +75,9 @@ def follow(qtbot, window, path: Path) -> None:
 
 def read_again(qtbot, window) -> None:
     """Wait for one more read of the followed folder."""
-    with qtbot.waitSignal(window.follower._worker.updated, timeout=10_000):
-        window.follower._request_poll()
+    done = window.follower.reads
+    window.follower._request_poll()
+    qtbot.waitUntil(lambda: window.follower.reads > done, timeout=10_000)
 
 
 def test_a_live_cli_run_is_followed_until_it_finishes(qtbot, window, tmp_path):
