@@ -40,17 +40,16 @@ def add_parser(sub) -> None:
 def run_sweep_command(args, usage_error, user_errors) -> int:
     from .cli import check_count_options  # loaded already: this runs under cli.main
     from .core.run_table import run_table
-    from .core.sweep import SweepError, expand, parse_grid, parse_seeds, prepare_directory, sweep_record
+    from .core.sweep import SweepError, prepare_directory
+    from .core.sweep_plan import plan_sweep
     from .core.sweep_runner import FINISHED, NEW, SweepRunner
 
     check_count_options(args, (("jobs", 256), ("threads", 1024), ("eval_tasks", 1_000_000), ("random", 10_000)))
     out = Path(args.out)
     try:
-        base = _base_config(args)
-        grid, seeds = parse_grid(args.grid), parse_seeds(args.seeds)
-        points, random = _random_points(args, base, grid)
-        trials = expand(base, grid, seeds, points)
-        rerun = prepare_directory(out, sweep_record(base, grid, seeds, random))
+        plan = plan_sweep(_base_config(args), args.grid, args.seeds, args.ranges, args.random, args.random_seed)
+        trials = plan.trials
+        rerun = prepare_directory(out, plan.record())
     except (SweepError, *user_errors) as err:
         raise usage_error(str(err)) from None
     runner = SweepRunner(out, trials, args.jobs, args.threads, args.eval_tasks)
@@ -100,28 +99,6 @@ def run_sweep_command(args, usage_error, user_errors) -> int:
     print(f"summary written to {out / SUMMARY_FILE}" + (f"; {len(failed)} trial(s) failed" if failed else ""),
           file=sys.stderr)
     return 1 if failed or any(r.status == "interrupted" for r in results) else 0
-
-
-def _random_points(args, base, grid):
-    """The random draws (or None) and how they were made, for ``sweep.json``."""
-    from .core.sweep import SweepError, expand
-    from .core.sweep_random import parse_ranges, range_ends, sample_points
-
-    if args.random is None and not args.ranges:
-        return None, None
-    if args.random is None or not args.ranges:
-        raise SweepError("random search needs both --random K and at least one --range KEY=KIND:LOW:HIGH")
-    ranges = parse_ranges(args.ranges)
-    clash = {k for k, _ in grid} & {k for k, *_ in ranges}
-    if clash:
-        raise SweepError(f"{', '.join(sorted(clash))}: give a field with --grid or --range, not both")
-    for key, ends in range_ends(ranges):  # both ends must be values the config accepts
-        try:
-            expand(base, [(key, ends)], [0])
-        except SweepError as err:
-            raise SweepError(str(err).replace("--grid", "--range", 1)) from None
-    record = {"count": args.random, "seed": args.random_seed, "ranges": [list(r) for r in ranges]}
-    return sample_points(ranges, args.random, args.random_seed), record
 
 
 def _base_config(args):

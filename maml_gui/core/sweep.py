@@ -189,6 +189,20 @@ def prepare_directory(out: Path, record: dict) -> bool:
     """Create ``out`` with its ``sweep.json``, or check that the one there describes the same sweep.
 
     Returns True when the directory already held this sweep (a re-run)."""
+    if check_directory(out, record):
+        return True
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write(out / SWEEP_FILE, json.dumps(record, indent=2))
+    except OSError as err:
+        raise SweepError(f"cannot write the sweep to {out}: {err.strerror or err}") from None
+    return False
+
+
+def check_directory(out: Path, record: dict) -> bool:
+    """True when ``out`` holds this sweep already, False when it is new or empty; raises
+    :class:`SweepError` when it holds something else (writes nothing)."""
+    out = Path(out)
     file = out / SWEEP_FILE
     if out.exists() and not out.is_dir():
         raise SweepError(f"{out} exists and is not a directory")
@@ -205,13 +219,11 @@ def prepare_directory(out: Path, record: dict) -> bool:
                 raise SweepError(f"{out} holds a sweep with a different {what}; choose another --out "
                                  "or re-run the same command")
         return True
-    if out.is_dir() and any(out.iterdir()):
-        raise SweepError(f"{out} is not empty and holds no {SWEEP_FILE}: choose an empty or new --out")
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write(file, json.dumps(record, indent=2))
+        if out.is_dir() and any(out.iterdir()):
+            raise SweepError(f"{out} is not empty and holds no {SWEEP_FILE}: choose an empty or new --out")
     except OSError as err:
-        raise SweepError(f"cannot write the sweep to {out}: {err.strerror or err}") from None
+        raise SweepError(f"{out} cannot be read: {err.strerror or err}") from None
     return False
 
 

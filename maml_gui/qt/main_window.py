@@ -8,6 +8,8 @@ Dialogs go through small ``ask_*`` methods so tests can answer them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
@@ -29,12 +31,14 @@ from maml_gui.qt.panels.config_panel import ConfigPanel
 from maml_gui.qt.panels.status_bar import TrainingStatusBar
 from maml_gui.qt.panels.training_status import TrainingStatusPanel
 from maml_gui.qt.playground import PlaygroundWidget
+from maml_gui.qt.playground.compare_models import CompareModels
 from maml_gui.qt.plots import AdaptationCurvePlot
 from maml_gui.qt.plots.loss_panel import MetaLossPanel
 from maml_gui.qt.run_files import RunFileCommands
 from maml_gui.qt.runs.runs_feature import RunsFeature
 from maml_gui.qt.session import ExperimentSession, TrainingState
 from maml_gui.qt.settings import AppSettings
+from maml_gui.qt.sweep.controller import SweepController, add_sweep_menu_items
 
 APP_NAME = "MAML Studio"
 DEFAULT_SIZE = (1440, 920)
@@ -87,6 +91,13 @@ class MainWindow(QMainWindow):
         self.runs = RunsFeature(self.session, self.settings, self.files, self.loss_panel, self.adaptation_plot,
                                 self.show_error, self._show_message, self)  # window.runs.model: the RunsModel
         self.runs.install(self)
+        self.sweeps = SweepController(self._session_config, self.config_panel.is_valid, self.settings,
+                                      self.show_error, self._show_message, self)
+        self.compare = CompareModels(self.playground, self.session.snapshot_changed, self._session_snapshot, self)
+        self.sweeps.compareRequested.connect(self.compare.open)
+        self.sweeps.runRead.connect(self.runs.model.add_compared)  # a sweep's trials join the Runs panel live
+        self.compare.set_visible_runs_source(self._visible_runs)
+        add_sweep_menu_items(self, self.sweeps, self.compare.action)
         self.export_source = SessionExportSource(self.session)
         self.export_actions = ExportActions(self.export_menu, self.export_source, {
             "Playground": self.playground.plot, "Meta-loss": self.loss_plot,
@@ -194,6 +205,16 @@ class MainWindow(QMainWindow):
     def current_config(self) -> ExperimentConfig:
         return self.export_source.current_config()
 
+    def _session_config(self) -> ExperimentConfig:
+        return self.session.config
+
+    def _session_snapshot(self) -> ModelSnapshot | None:
+        return self.session.snapshot
+
+    def _visible_runs(self) -> list[tuple[str, Path]]:
+        """The Runs panel's ticked runs read from disk (for Compare Models)."""
+        return [(entry.name, entry.run.path) for entry in self.runs.model.visible_runs() if not entry.is_current]
+
     # -- session -> widgets -------------------------------------------------------------------------
     @Slot(object)
     def _on_config_edited(self, config: ExperimentConfig) -> None:
@@ -298,7 +319,7 @@ class MainWindow(QMainWindow):
 
     # -- closing ---------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if not self.confirm_discard("closing"):
+        if not self.sweeps.confirm_close() or not self.confirm_discard("closing"):
             event.ignore()
             return
         if not self.shutdown():
@@ -310,11 +331,13 @@ class MainWindow(QMainWindow):
     @Slot()
     def shutdown(self) -> bool:
         """Stop every thread and save the layout; also run when the app quits without a close."""
-        if not (self.session.stop_and_wait(discard=True) and self.runs.shutdown() and self.follower.shutdown()):
+        if not (self.session.stop_and_wait(discard=True) and self.sweeps.shutdown() and self.runs.shutdown()
+                and self.follower.shutdown()):
             return False
         if not self._shut_down:
             self._shut_down = True
             self.playground.shutdown()
+            self.compare.shutdown()
             self.settings.set(keys.WINDOW_GEOMETRY, self.saveGeometry())
             self.settings.set(keys.WINDOW_STATE, self.dock_layout.save_state())
             self.settings.set(keys.LAST_CONFIG, self.session.config.to_toml())

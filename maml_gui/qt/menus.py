@@ -92,6 +92,7 @@ def build_menus(window: QMainWindow, a: WindowActions, undo_stack: QUndoStack, d
     edit_menu.addAction(a.edit_toml)
 
     training_menu = bar.addMenu("&Training")
+    training_menu.setObjectName("training_menu")
     for name in TRAINING_ACTIONS:
         training_menu.addAction(getattr(a, name))
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 
 import pytest
 
@@ -149,6 +151,29 @@ def test_a_stopped_sweep_keeps_finished_trials_and_starts_no_more(tmp_path, base
     assert [r.status for r in results] == ["finished", "interrupted", "interrupted"]
     again = SweepRunner(tmp_path, trials, jobs=1, threads=1, eval_tasks=3).run()
     assert [r.status for r in again] == ["skipped", "finished", "finished"]
+
+
+def test_running_trials_report_their_iterations_and_saves(tmp_path, base):
+    trials = expand(base, parse_grid(["training.inner_lr=0.01,0.02"]), [0])
+    reports = []
+    SweepRunner(tmp_path, trials, jobs=1, threads=1, eval_tasks=3).run(on_progress=reports.append)
+    for trial in trials:
+        mine = [r for r in reports if r.name == trial.name]
+        assert mine[0].iteration == 0 and not mine[0].saved and {r.total for r in mine} == {12}
+        saves = [r.iteration for r in mine if r.saved]
+        assert saves == sorted(saves) and saves[-1] == 12 and 6 in saves  # val_interval 6: an autosave
+    assert [r.name for r in reports].index(trials[1].name) > [r.name for r in reports].index(trials[0].name)
+
+
+def test_a_worker_whose_parent_is_gone_saves_its_trial_and_stops(tmp_path, base, monkeypatch):
+    import maml_gui.core.sweep_runner as sweep_runner
+
+    trial = expand(base.with_overrides(["training.iterations=1000000"]), [], [0])[0]
+    monkeypatch.setattr(sweep_runner, "_stop_event", multiprocessing.get_context("spawn").Event())
+    monkeypatch.setattr(sweep_runner, "_parent_pid", os.getppid() + 1)  # as after the app was killed
+    result = sweep_runner.run_trial(str(tmp_path / trial.name), trial.config.to_toml(), 1, 3)
+    assert result.status == "interrupted" and 0 < result.iteration < 1_000_000
+    assert trial_state(tmp_path / trial.name, 1_000_000) == (RESUMABLE, result.iteration)
 
 
 def test_an_unreadable_run_is_a_row_with_its_error(tmp_path):

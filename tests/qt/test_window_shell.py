@@ -58,7 +58,8 @@ def test_menus_hold_what_the_issue_lists(window):
                                            "Save Experiment", "Save Experiment As…"]
     assert entries(window, "File")[-1] == "Quit"
     assert entries(window, "Edit")[:3] == ["Undo", "Redo", "Clear Points"]
-    assert entries(window, "Training") == ["Train", "Continue", "Pause", "Stop", "Reset"]
+    assert entries(window, "Training")[:5] == ["Train", "Continue", "Pause", "Stop", "Reset"]
+    assert entries(window, "Training")[5:] == ["Sweep…", "Sweep Progress", "Compare Models…"]
     assert {"Experiment", "Training", "Meta-loss", "Adaptation at validation", "Reset Layout"} <= set(
         entries(window, "View"))
     a = window.window_actions

@@ -137,6 +137,10 @@ class PlaygroundWidget(QWidget):
     def points(self) -> list[tuple[float, float]]:
         return self.model.points()
 
+    def x_range(self) -> tuple[float, float]:
+        """The task family's x range: the adapted curves are drawn over it (and every point)."""
+        return self._family.x_range if self._family is not None else (-5.0, 5.0)
+
     def set_points(self, points) -> None:
         """Replace every point (opening an experiment): clears the undo stack and the true curve.
 
@@ -234,11 +238,10 @@ class PlaygroundWidget(QWidget):
     def _request_adaptation(self) -> None:
         if not self._runner.is_running():
             return
-        x_range = self._family.x_range if self._family is not None else (-5.0, 5.0)
         self._runner.submit(AdaptationRequest(
             request_id=self._runner.next_request_id(), snapshot=self._snapshot,
             points=tuple(self.model.points()), steps=self.controls.steps(), lr=self.controls.lr(),
-            baseline=self.controls.baseline_mode(), x_range=x_range, task=self._task))
+            baseline=self.controls.baseline_mode(), x_range=self.x_range(), task=self._task))
 
     @Slot(object)
     def _on_result(self, result: AdaptationResult) -> None:
