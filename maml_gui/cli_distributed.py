@@ -81,10 +81,12 @@ def train_distributed(args, load_config, user_errors: tuple) -> int:
                 print(f"maml-gui: error: {one_line(err)}", file=sys.stderr)
             return 2
         if info.rank == 0:
-            start, stop = distributed.task_share(trainer.config.training.meta_batch, info.world_size, 0)
-            print(f"training with {info.world_size} processes ({torch.distributed.get_backend()}), "
-                  f"{trainer.config.training.meta_batch} tasks per meta-batch split {stop - start} or fewer each",
-                  file=sys.stderr)
+            batch = trainer.config.training.meta_batch
+            shares = [b - a for a, b in (distributed.task_share(batch, info.world_size, r)
+                                         for r in range(info.world_size))]
+            split = " + ".join(map(str, shares)) if len(shares) <= 8 else f"{min(shares)}-{max(shares)} each"
+            print(f"training with {info.world_size} processes ({torch.distributed.get_backend()}); "
+                  f"meta-batch {batch} = {split} tasks", file=sys.stderr)
             return run_training(trainer, out, target, args.quiet, ranks=hooks)
         return _follow_rank_0(trainer, target, hooks)
     finally:

@@ -9,6 +9,7 @@
       model.safetensors    meta-learned weights (+ learned inner rates, + baseline), with metadata
       resume.pt            optimiser and RNG state; loaded with ``weights_only=True``
       points.json          the playground's drawn support points (optional)
+      drawing.json         the image playground's drawn task, as strokes (optional; ``drawn_task``)
       run.json             format version, iteration, app version
 
 Every file is written to a temporary name and renamed, so a killed process leaves either
@@ -32,6 +33,7 @@ from . import weights_validation as weights_check
 from .adaptation import InnerRates
 from .atomic_files import NEW_FILE_MODE, atomic_write, remove_stale_temp_files
 from .config import ConfigError, ExperimentConfig, from_toml
+from .drawn_task import DrawnTask, parse_drawn_task
 from .metrics import MetricsHistory
 from .model_backends import backend_for
 from .model_metadata import architecture_metadata, spec_from_metadata
@@ -43,10 +45,11 @@ from .snapshot import ModelSnapshot
 RUN_FORMAT = 1
 CONFIG, METRICS, VALIDATION, WEIGHTS, RESUME, POINTS, RUN_INFO = (
     "config.toml", "metrics.csv", "validation.jsonl", "model.safetensors", "resume.pt", "points.json", "run.json")
+DRAWING = "drawing.json"
 WRITE_TEST = ".write-test"  # written and removed by ``train`` to check that --out is writable
-RUN_FILES = (CONFIG, METRICS, VALIDATION, WEIGHTS, RESUME, POINTS, RUN_INFO)
+RUN_FILES = (CONFIG, METRICS, VALIDATION, WEIGHTS, RESUME, POINTS, DRAWING, RUN_INFO)
 # Size limits, checked before reading (weights and resume state: by the config's model size).
-TEXT_LIMITS = {CONFIG: 1 << 20, RUN_INFO: 1 << 16, POINTS: 16 << 20, METRICS: 256 << 20, VALIDATION: 256 << 20}
+TEXT_LIMITS = {CONFIG: 1 << 20, RUN_INFO: 1 << 16, POINTS: 16 << 20, DRAWING: 16 << 20, METRICS: 256 << 20, VALIDATION: 256 << 20}
 RESUME_SLACK_BYTES = 16 << 20
 
 __all__ = ["NEW_FILE_MODE", "RunError", "RunData", "atomic_write", "is_run", "load_resume_state", "load_run",
@@ -145,12 +148,14 @@ class RunData:
     history: MetricsHistory
     points: list[tuple[float, float]] = field(default_factory=list)
     iteration: int = 0
+    drawing: DrawnTask | None = None
 
 
 def save_run(path: str | Path, config: ExperimentConfig, snapshot: ModelSnapshot | None = None,
              history: MetricsHistory | None = None, resume_state: dict | None = None,
-             points: list[tuple[float, float]] | None = None) -> Path:
-    """Write (or update) a run directory; each file atomically. Weights go before resume state."""
+             points: list[tuple[float, float]] | None = None, drawing: DrawnTask | None = None) -> Path:
+    """Write (or update) a run directory; each file atomically. Weights go before resume state.
+    An empty ``drawing`` removes a stored one (the user cleared the pad)."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     remove_leftover_temp_files(path)
@@ -166,15 +171,21 @@ def save_run(path: str | Path, config: ExperimentConfig, snapshot: ModelSnapshot
         atomic_write(path / RESUME, buffer.getvalue())
     if points is not None:
         atomic_write(path / POINTS, json.dumps({"points": [[float(x), float(y)] for x, y in points]}))
+    if drawing is not None and not drawing.is_empty():
+        atomic_write(path / DRAWING, json.dumps(drawing.to_json()))
+    elif drawing is not None and present(path, DRAWING):
+        (path / DRAWING).unlink()
     info = {"format": "maml-gui-run", "format_version": RUN_FORMAT, "app_version": __version__,
             "iteration": snapshot.iteration if snapshot is not None else 0}
     atomic_write(path / RUN_INFO, json.dumps(info, indent=2))
     return path
 
 
-def save_trainer(path: str | Path, trainer, points: list[tuple[float, float]] | None = None) -> Path:
+def save_trainer(path: str | Path, trainer, points: list[tuple[float, float]] | None = None,
+                 drawing: DrawnTask | None = None) -> Path:
     """Save everything a :class:`~maml_gui.core.training.Trainer` needs to resume exactly."""
-    return save_run(path, trainer.config, trainer.snapshot(), trainer.history, trainer.state_dict(), points)
+    return save_run(path, trainer.config, trainer.snapshot(), trainer.history, trainer.state_dict(), points,
+                    drawing)
 
 
 def remove_leftover_temp_files(path: str | Path) -> list[Path]:
@@ -217,11 +228,13 @@ def load_run(path: str | Path, with_history: bool = True) -> RunData:
             snapshot = snapshot_from_bytes(read_bytes(path / WEIGHTS, limit, WEIGHTS))
             weights_check.check_fits_config(snapshot, config, WEIGHTS)
         points = parse_points(parse_json(_read_text(path, POINTS), POINTS), POINTS) if present(path, POINTS) else []
+        drawing = parse_drawn_task(parse_json(_read_text(path, DRAWING), DRAWING), DRAWING) \
+            if present(path, DRAWING) else None
     except RunError as err:
         raise RunError(f"{path}: {err}") from None
     except (*PARSE_ERRORS, OSError) as err:
         raise RunError(f"{path}: cannot read the run: {type(err).__name__}: {err}") from None
-    return RunData(path, config, snapshot, history, points, snapshot.iteration if snapshot else 0)
+    return RunData(path, config, snapshot, history, points, snapshot.iteration if snapshot else 0, drawing)
 
 
 def _read_text(path: Path, name: str) -> str:

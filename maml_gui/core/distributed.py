@@ -106,7 +106,8 @@ def short_reason(err: BaseException) -> str:
     text = lines[-1] if lines else type(err).__name__
     if text.startswith("[") and "] " in text:
         text = text.split("] ", 1)[1]
-    return text[:200]
+    text = text.split(". ", 1)[0].rstrip(".")  # gloo goes on with advice about logs
+    return text if len(text) <= 160 else text[:159] + "…"
 
 
 def lost_peer(err: BaseException, rank: int) -> PeerLostError:

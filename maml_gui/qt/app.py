@@ -20,7 +20,7 @@ from maml_gui import __version__
 from maml_gui.core.config import ConfigError, from_toml
 from maml_gui.core.threads import choose_threads
 from maml_gui.core.presets import preset_names
-from maml_gui.qt import settings as keys
+from maml_gui.qt import gui_gc, settings as keys
 from maml_gui.qt.bundled_model import offer_bundled_model
 from maml_gui.qt.main_window import APP_NAME, MainWindow
 from maml_gui.qt.resources import app_icon_path
@@ -29,13 +29,15 @@ log = logging.getLogger(__name__)
 
 
 def configure_application(app: QCoreApplication) -> None:
-    """Names, settings format, plot defaults and torch threads; call once, before any window."""
+    """Names, settings format, plot defaults, torch threads and garbage collection in the GUI
+    thread only (:mod:`maml_gui.qt.gui_gc`); call once, before any window."""
     QCoreApplication.setOrganizationName(keys.ORGANIZATION)
     QCoreApplication.setApplicationName(keys.APPLICATION)
     QCoreApplication.setApplicationVersion(__version__)
     keys.configure_settings_format()
     pg.setConfigOptions(antialias=False, useOpenGL=False, background="w", foreground="k")
     torch.set_num_threads(choose_threads(leave_free=1).count)  # training sets it again in its own thread
+    gui_gc.install(app)
     icon = app_icon_path()
     if icon is not None and isinstance(app, QApplication):
         app.setWindowIcon(QIcon(str(icon)))
@@ -92,7 +94,7 @@ def _start_experiment(window: MainWindow) -> None:
         except ConfigError as err:  # e.g. written by another version: fall back to a preset
             log.warning("%s; starting from a preset", err)
     name = window.settings.get(keys.LAST_PRESET)
-    window.load_preset(name if name in preset_names("regression") else keys.LAST_PRESET.default)
+    window.load_preset(name if name in preset_names() else keys.LAST_PRESET.default)
 
 
 def quit_on_interrupt(app: QApplication) -> QTimer:

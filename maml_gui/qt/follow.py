@@ -124,11 +124,6 @@ class RunFollower(QObject):
     def _on_opened(self, run: RunData, problems: list[str]) -> None:
         if not self._current():
             return
-        if run.config.task.kind != "regression":
-            self._stop_worker()
-            self._hide()
-            self.show_error(f"{run.path} is a {run.config.task.kind} run: the app follows those in a later version")
-            return
         first = self.session.followed is None or self.session.followed != run.path
         self._problems_shown.clear()
         self._start_following(run, first)

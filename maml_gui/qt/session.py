@@ -23,6 +23,7 @@ from maml_gui.core.metrics import MetricsHistory
 from maml_gui.core.presets import load_preset
 from maml_gui.core.snapshot import ModelSnapshot
 from maml_gui.core.training import Progress, Trainer
+from maml_gui.qt.trainer_preparation import TrainerPreparation, builds_slowly
 from maml_gui.qt.run_folder import RunFolder, followed_problem, save_target_problem
 from maml_gui.qt.training_lifecycle import TrainingLifecycle, TrainingState
 
@@ -48,6 +49,7 @@ class ExperimentSession(QObject):
     state_changed = Signal(object)  # TrainingState
     run_path_changed = Signal(object)  # Path | None
     points_loaded = Signal(object)  # list[(x, y)] read from a run
+    drawing_loaded = Signal(object)  # DrawnTask | None read from a run (the image playground's)
     following_changed = Signal(object)  # Path of the run followed read-only (qt/follow.py), or None
     message = Signal(str)  # for the status bar
     error = Signal(str)  # for a dialog: one line
@@ -59,6 +61,7 @@ class ExperimentSession(QObject):
         self.trainer: Trainer | None = None
         self.snapshot: ModelSnapshot | None = None
         self.points_provider: Callable[[], Points] | None = None
+        self.drawing_provider: Callable[[], object] | None = None  # -> DrawnTask, saved as drawing.json
         self.folder = RunFolder()
         self.training = TrainingLifecycle(self)
         self.training.progressed.connect(self._on_progress)
@@ -66,6 +69,10 @@ class ExperimentSession(QObject):
         self.training.autosaved.connect(self._on_autosaved)
         self.training.ended.connect(self._on_training_ended)
         self._restarting = False  # stopped for a save, started again at once: no state flicker
+        self.preparation = TrainerPreparation(self)  # classification trainers are built off the UI thread
+        self.preparation.message.connect(self.message)
+        self.preparation.failed.connect(self.error)
+        self.preparation.busy_changed.connect(self._on_preparation_changed)
         self.followed: Path | None = None  # a run another process writes: shown here, never written
 
     # -- state -------------------------------------------------------------------------------
@@ -147,6 +154,7 @@ class ExperimentSession(QObject):
     def _forget_model(self) -> None:
         self.stop_following()
         self.stop_and_wait(discard=True)
+        self.preparation.cancel()
         self.trainer = self.snapshot = self.model_config = None
         self.folder.forget()
         self.run_path_changed.emit(None)
@@ -163,13 +171,24 @@ class ExperimentSession(QObject):
         to no run directory until saved: the folder of the old model is left as it is on disk."""
         if self.state is not TrainingState.IDLE or self.followed is not None:
             return False
+        config, threads = self.config, self._threads()
+        if builds_slowly(config):  # built off the UI thread; _start_with follows
+            self.preparation.prepare(config, lambda: Trainer(config, threads=threads), self._start_with,
+                                     "cannot start training")
+            return True
         try:
-            trainer = Trainer(self.config, threads=self._threads())
+            trainer = Trainer(config, threads=threads)
         except (DeviceError, ValueError, RuntimeError) as err:
             self.error.emit(f"cannot start training: {err}")
             return False
+        self._start_with(trainer)
+        return True
+
+    def _start_with(self, trainer: Trainer) -> None:
+        if self.state is not TrainingState.IDLE:
+            return
         left = self.saved_run_path()
-        self.trainer, self.model_config = trainer, self.config
+        self.trainer, self.model_config = trainer, trainer.config
         if left is not None:  # its folder holds the old model: leave it as it is
             self.folder.forget()
             self.run_path_changed.emit(None)
@@ -179,7 +198,6 @@ class ExperimentSession(QObject):
         self._launch()
         if left is not None:
             self.message.emit(f"training a new model; {left} is left as it was (Save As keeps the new one)")
-        return True
 
     @Slot()
     def continue_training(self) -> bool:
@@ -188,15 +206,30 @@ class ExperimentSession(QObject):
         if not self.can_continue():
             return False
         if self.trainer is None:
+            path, threads = self.folder.resumable, self._threads()
+            if builds_slowly(self.config):  # built off the UI thread; _continue_with follows
+                self.preparation.prepare(self.config, lambda: resume_trainer(path, threads=threads)[0],
+                                         self._continue_with, f"cannot resume {path}")
+                return True
             try:
-                self.trainer, _ = resume_trainer(self.folder.resumable, threads=self._threads())
+                trainer, _ = resume_trainer(path, threads=threads)
             except (RunError, DeviceError, ValueError, RuntimeError) as err:
-                self.error.emit(f"cannot resume {self.folder.resumable}: {err}")
+                self.error.emit(f"cannot resume {path}: {err}")
                 return False
-            self.folder.detach()
+            self._continue_with(trainer)
+            return True
         self.trainer.extend_to(self.config.training.iterations)  # the schedule and a save span the new total
         self._launch()
         return True
+
+    def _continue_with(self, trainer: Trainer) -> None:
+        """Go on with ``trainer`` resumed from the opened run; it autosaves there."""
+        if self.state is not TrainingState.IDLE or self.trainer is not None:
+            return
+        self.trainer = trainer
+        self.folder.detach()
+        self.trainer.extend_to(self.config.training.iterations)
+        self._launch()
 
     def _launch(self, paused: bool = False) -> None:
         self.training.start(self.trainer, self.config.training.iterations, self.folder.path, paused)
@@ -230,6 +263,10 @@ class ExperimentSession(QObject):
         self.snapshot = progress.snapshot
         self.progressed.emit(progress)
         self.snapshot_changed.emit(progress.snapshot)
+
+    @Slot()
+    def _on_preparation_changed(self) -> None:
+        self.state_changed.emit(self.state)  # still idle, but Train waits while a trainer is being built
 
     @Slot(str)
     def _on_autosaved(self, path: str) -> None:
@@ -278,7 +315,8 @@ class ExperimentSession(QObject):
 
     def _write_run(self, target: Path) -> bool:
         try:
-            self.folder.write(target, self.trainer, self.model_config or self.config, self.snapshot, self.points())
+            self.folder.write(target, self.trainer, self.model_config or self.config, self.snapshot, self.points(),
+                              self.drawing_provider() if self.drawing_provider is not None else None)
         except (OSError, RunError) as err:
             self.error.emit(f"cannot save the run to {target}: {err}")
             return False
@@ -297,10 +335,6 @@ class ExperimentSession(QObject):
         except RunError as err:
             self.error.emit(str(err))
             return False
-        if run.config.task.kind != "regression":
-            self.error.emit(f"{path} is a {run.config.task.kind} run: the app opens those in a later version; "
-                            f"evaluate it with `maml-gui evaluate {path}`")
-            return False
         self._forget_model()
         self.folder.adopt(run)
         self.config = run.config
@@ -311,6 +345,7 @@ class ExperimentSession(QObject):
         self.history_reset.emit(run.history)
         self.snapshot_changed.emit(run.snapshot)
         self.points_loaded.emit(list(run.points))
+        self.drawing_loaded.emit(run.drawing)
         self.message.emit(f"opened {run.path} (iteration {run.iteration})")
         return True
 

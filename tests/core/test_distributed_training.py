@@ -131,3 +131,42 @@ def test_the_stop_flag_of_one_rank_stops_every_rank():
         assert control.stop_event.is_set() and trainer.state_dict()["world_size"] == 1
     finally:
         distributed.stop_process_group()
+
+
+def test_torchruns_environment_is_recognised_and_the_timeout_checked():
+    assert distributed.launched_by_torchrun({"RANK": "1", "WORLD_SIZE": "2"})
+    assert not distributed.launched_by_torchrun({"RANK": "0", "WORLD_SIZE": "1"})  # one process: the plain path
+    assert not distributed.launched_by_torchrun({"WORLD_SIZE": "x", "RANK": "0"})
+    assert distributed.timeout_s({}) == distributed.DEFAULT_TIMEOUT_S
+    assert distributed.timeout_s({distributed.TIMEOUT_ENV: "3"}) == 3.0
+    for bad in ("soon", "0", "1e9"):
+        with pytest.raises(distributed.DistributedSetupError, match=distributed.TIMEOUT_ENV):
+            distributed.timeout_s({distributed.TIMEOUT_ENV: bad})
+
+
+def test_the_launcher_passes_on_everything_but_nproc():
+    from maml_gui.cli_launch import check_nproc, strip_nproc
+
+    assert strip_nproc(["--preset", "x", "--nproc", "2", "--out", "d", "--nproc=3"]) == ["--preset", "x", "--out", "d"]
+    assert check_nproc(2) is None and "between 1 and" in check_nproc(0)
+
+
+def test_a_resume_state_with_a_bad_process_count_is_refused_in_one_line():
+    from maml_gui.core.resume_validation import check_resume_fits
+    from maml_gui.core.run_validation import RunError
+
+    trainer = Trainer(config("maml"), threads=1)
+    state = trainer.state_dict()
+    for bad in (0, 2.5, "2", [2]):
+        with pytest.raises(RunError, match="world_size"):
+            check_resume_fits({**state, "world_size": bad}, trainer, "resume.pt")
+    check_resume_fits({**state, "world_size": 4}, trainer, "resume.pt")
+    trainer.load_state_dict({**state, "world_size": 4})
+    assert trainer.resumed_world_size == 4
+
+
+def test_a_collective_error_becomes_its_first_sentence():
+    gloo = RuntimeError("[../gloo/transport/tcp/pair.cc:534] Read error [127.0.0.1]:61138: Connection reset by peer. "
+                        "This is typically caused by a remote worker hanging. Check the logs.")
+    assert str(distributed.lost_peer(gloo, 0)) == ("process 0: another process of this run stopped or stopped "
+                                                   "answering (Read error [127.0.0.1]:61138: Connection reset by peer)")

@@ -1,4 +1,4 @@
-"""Small configs and a signal recorder shared by the Qt tests."""
+"""Small configs, a signal recorder and a quiet main window shared by the Qt tests."""
 
 from __future__ import annotations
 
@@ -49,3 +49,21 @@ class _Sink(QObject):
     @Slot(object)
     def take(self, value=None) -> None:
         self.values.append(value)
+
+
+def quiet_main_window(qtbot, monkeypatch, config: ExperimentConfig | None = None):
+    """A shown main window whose warnings are swallowed and that never asks to save (closed by
+    pytest-qt); ``config`` starts a new experiment."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from maml_gui.qt import settings as keys
+    from maml_gui.qt.main_window import MainWindow
+
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: None)
+    window = MainWindow()
+    window.settings.set(keys.CONFIRM_DISCARD, False)
+    qtbot.addWidget(window)
+    if config is not None:
+        window.session.new_experiment(config)
+    window.show()
+    return window

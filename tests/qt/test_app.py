@@ -141,6 +141,7 @@ def test_ctrl_c_in_the_terminal_quits_cleanly(tmp_path):
             "app = QApplication(sys.argv[:1])\n"
             "QTimer.singleShot(100, lambda: print('shown', flush=True))\n"
             "code = run_app()\n"
+            "print('collects automatically', gc.isenabled(), flush=True)\n"
             "print('frozen', gc.get_freeze_count(), flush=True)\n"
             "sys.exit(code)\n")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path), "HOME": str(tmp_path)}
@@ -157,6 +158,7 @@ def test_ctrl_c_in_the_terminal_quits_cleanly(tmp_path):
     assert "Destroyed while thread" not in stderr  # the playground's thread was stopped
     assert any(p.name.endswith(".ini") for p in tmp_path.rglob("*"))  # the layout was saved
     assert int(stdout.split("frozen")[1]) > 10_000 and gc.get_freeze_count() == 0  # only the app's process
+    assert "collects automatically False" in stdout  # cycles are collected in the GUI thread only (qt/gui_gc.py)
 
 
 def test_status_panel_keeps_the_last_speed_and_says_done(qtbot):

@@ -126,16 +126,11 @@ def test_unusable_folders_are_one_line_and_removing_leaves_the_rest(qtbot, runs,
 
 
 def test_the_window_follows_the_main_playgrounds_points_and_steps(qtbot, runs, monkeypatch):
-    from PySide6.QtWidgets import QMenu, QMessageBox
+    from PySide6.QtWidgets import QMenu
 
-    from maml_gui.qt import settings as keys
-    from maml_gui.qt.main_window import MainWindow
+    from tests.qt.helpers import quiet_main_window
 
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a: None)
-    main = MainWindow()
-    main.settings.set(keys.CONFIRM_DISCARD, False)
-    qtbot.addWidget(main)
-    main.show()
+    main = quiet_main_window(qtbot, monkeypatch)
     assert main.compare.action in main.menuBar().findChild(QMenu, "training_menu").actions()
     window = main.compare.open([runs["maml-run"][0], runs["anil-run"][0]])
     assert window.isVisible() and len(window.model_names()) == 2  # no current model before training

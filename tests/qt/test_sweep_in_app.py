@@ -11,24 +11,17 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from maml_gui.core.sweep_runner import EVALUATION_FILE, FINISHED, RESUMABLE, trial_state  # noqa: E402
-from maml_gui.qt import settings as keys  # noqa: E402
-from maml_gui.qt.main_window import MainWindow  # noqa: E402
-from tests.qt.helpers import tiny_config  # noqa: E402
+from tests.qt.helpers import quiet_main_window, tiny_config  # noqa: E402
 
 SWEEP_TIMEOUT_MS = 120_000  # worker processes start by importing torch: seconds on a busy machine
 
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a: None)
-    made = MainWindow()
-    made.settings.set(keys.CONFIRM_DISCARD, False)
-    qtbot.addWidget(made)
-    made.session.new_experiment(tiny_config(iterations=12, val_interval=6).with_overrides(["evaluation.tasks=6"]))
-    made.show()
+    made = quiet_main_window(qtbot, monkeypatch,
+                             tiny_config(iterations=12, val_interval=6).with_overrides(["evaluation.tasks=6"]))
     yield made
     made.sweeps.shutdown()
     made.close()

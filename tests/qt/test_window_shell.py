@@ -68,6 +68,19 @@ def test_menus_hold_what_the_issue_lists(window):
         assert not action.shortcut().isEmpty(), action.text()
 
 
+def test_no_two_window_actions_share_a_shortcut(window):
+    from PySide6.QtGui import QAction
+
+    keys_used: dict[str, str] = {}
+    for action in window.findChildren(QAction):
+        if action.parent() is not window:  # another window's (the results table's Ctrl+S saves its CSV)
+            continue
+        for key in action.shortcuts():
+            assert key.toString() not in keys_used, (key.toString(), keys_used.get(key.toString()), action.text())
+            keys_used[key.toString()] = action.text()
+    assert {"Ctrl+Shift+E", "Ctrl+Shift+M", "Ctrl+Shift+W"} <= set(keys_used)
+
+
 def test_about_names_the_versions_and_the_device(window, monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append(text))

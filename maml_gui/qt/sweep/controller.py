@@ -45,7 +45,7 @@ class SweepController(QObject):
         self.window.stopRequested.connect(self.stop)
         self.window.compareRequested.connect(self.compareRequested)
         self.sweep_action = QAction("S&weep…", parent, objectName="sweep")
-        self.sweep_action.setShortcut("Ctrl+Shift+W")
+        self.sweep_action.setShortcut("Ctrl+Shift+E")
         self.sweep_action.setStatusTip("train variants of this experiment (fields × values × seeds) in worker "
                                        "processes, one run directory each")
         self.sweep_action.triggered.connect(self.open_dialog)
