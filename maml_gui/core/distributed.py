@@ -8,7 +8,7 @@ of gradients, pytorch #47562, #63812):
   ``t`` is therefore the same task whichever rank draws it and however many ranks there are,
   and the tasks are exactly those of a single-process run. Drawing costs every rank the whole
   batch's sampling (under 1% of an iteration for the regression families, about 10% for the
-  procedurally drawn glyphs; measured in benchmarks/distributed_speed.py's notes).
+  procedurally drawn glyphs, measured on this project's CPU; see README, "Several processes").
 - **Split**: ``meta_batch = B`` over ``N`` ranks: ``B // N`` tasks each, the first ``B % N``
   ranks one more; at least one task per rank (else refused).
 - **Gradient**: each rank's meta-step fills ``.grad`` with the mean over *its* tasks; one

@@ -1,16 +1,13 @@
-"""One colour per class label, shared by every view of classification tasks (preview, playgrounds).
-
-Matplotlib's ``tab10`` (distinct on screen and in print); labels past 9 cycle through it.
+"""One colour per class label, shared by every view of classification tasks (the form's preview,
+the playgrounds): the 2-D playground's decision-region palette (tab10 without its grey), cycled
+past 9 classes.
 """
 
 from __future__ import annotations
 
-CLASS_COLORS: tuple[tuple[int, int, int], ...] = (
-    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-    (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
-)
+from maml_gui.core.decision_regions import CLASS_COLOURS
 
 
 def class_color(label: int) -> tuple[int, int, int]:
     """The colour of class ``label`` (0-based)."""
-    return CLASS_COLORS[int(label) % len(CLASS_COLORS)]
+    return CLASS_COLOURS[int(label) % len(CLASS_COLOURS)]

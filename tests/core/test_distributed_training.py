@@ -1,6 +1,7 @@
 """Multi-process meta-training (core/distributed.py): two gloo processes on this CPU give the
 meta-gradients and weights of one process, for second-order MAML, first-order MAML, Meta-SGD,
-a 2-D points classifier and a Conv-4 on glyphs, with the pretrained baselines synchronised too.
+MAML++ (learned per-step rates, multi-step loss), Reptile, a 2-D points classifier and a Conv-4 on
+glyphs, with the pretrained baselines synchronised too.
 
 The meta-batch is 5 tasks: 3 on rank 0 and 2 on rank 1, so the weighting by task count is tested."""
 

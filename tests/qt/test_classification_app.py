@@ -8,7 +8,6 @@ import pytest
 pytest.importorskip("pytestqt")
 
 import torch  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from maml_gui.cli import main  # noqa: E402
 from maml_gui.core.checkpoint import load_run  # noqa: E402
@@ -19,6 +18,7 @@ from maml_gui.qt.main_window import MainWindow  # noqa: E402
 from maml_gui.qt.playground.by_kind import ClassificationPlaceholder, register_playground, _factories  # noqa: E402
 from maml_gui.qt.plots.accuracy_plot import validation_accuracy  # noqa: E402
 from maml_gui.qt.session import TrainingState  # noqa: E402
+from tests.qt.test_main_window import warnings  # noqa: E402,F401 - the dialog-recording fixture
 
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit:DeprecationWarning")
 POINTS_SETTINGS = ["training.iterations=20", "training.val_interval=10", "training.val_tasks=8", "training.meta_batch=4",
@@ -35,14 +35,8 @@ def points_config(iterations: int = 20):
 
 
 @pytest.fixture
-def warnings(monkeypatch):
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append(text))
-    return shown
-
-
-@pytest.fixture
 def window(qtbot, warnings):
+    """The main window on a tiny 3-way 2-D points experiment (nothing asks before discarding)."""
     made = MainWindow()
     made.settings.set(keys.CONFIRM_DISCARD, False)
     qtbot.addWidget(made)
@@ -223,3 +217,28 @@ def test_train_waits_while_the_trainer_is_prepared(qtbot, window):
     qtbot.waitUntil(lambda: window.session.state is TrainingState.IDLE and window.session.iteration > 0,
                     timeout=30_000)
     assert window.window_actions.start.isEnabled() and window.state_label.text() == "idle"
+
+
+def test_a_cli_conv4_glyph_run_opens_and_exports_an_adaptable_classifier(qtbot, window, tmp_path, monkeypatch):
+    out = tmp_path / "glyph-run"
+    settings = ["training.iterations=4", "training.val_interval=2", "training.val_tasks=4", "training.meta_batch=2",
+                "training.log_every=1", "model.filters=4", "task.queries=2", "evaluation.inner_steps=2"]
+    assert main(["train", "--preset", "glyphs-5way-1shot", *[a for s in settings for a in ("--set", s)],
+                 "--threads", "1", "--quiet", "--out", str(out)]) == 0
+    run = load_run(out)
+    assert window.session.open_run(out)
+    assert window.playground_host.key == "images" and window.config_panel.is_valid()
+    assert window.config_panel.training.network.kind.currentData() == "conv4"
+    accuracy = window.loss_panel.accuracy_plot
+    assert np.array_equal(drawn(accuracy.raw_after_curve), np.asarray(run.history.accuracy))
+    assert window.adaptation_plot.record.curve.values == run.history.validations[-1].curve.values
+    target = tmp_path / "glyphs.pt"
+    monkeypatch.setattr(window.export_actions, "ask_save_path", lambda *a: target)
+    monkeypatch.setattr(window.export_actions, "inform", lambda message: None)
+    assert window.export_actions.export_model_as("torchscript") == target
+    module = torch.jit.load(str(target))
+    support, labels, query = torch.rand(5, 1, 28, 28), torch.arange(5), torch.rand(7, 1, 28, 28)
+    logits = module.adapt(support, labels, query, 2, 0.4)
+    assert logits.shape == (7, 5) and torch.isfinite(logits).all()
+    engine = window.current_snapshot().adapt(support, labels, query, 2, 0.4)[-1, 0]  # what the app trained
+    assert torch.allclose(logits, engine, atol=1e-4)
