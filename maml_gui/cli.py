@@ -175,7 +175,7 @@ def _gui(args) -> int:
         from .qt.app import run_app
     except ImportError as err:
         raise UsageError(f"the desktop app cannot start: {err}") from None
-    return run_app(args.run, follow=args.follow)
+    return run_app(args.run) if args.follow is None else run_app(args.run, follow=args.follow)
 
 
 def _presets(args) -> int:
