@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
                                       self.show_error, self._show_message, self)
         self.compare = CompareModels(self.playground, self.session.snapshot_changed, self._session_snapshot, self)
         self.sweeps.compareRequested.connect(self.compare.open)
-        self.sweeps.runRead.connect(self.runs.model.add_compared)  # a sweep's trials join the Runs panel live
+        self.sweeps.runsRead.connect(self.runs.model.add_many)  # a sweep's trials join the Runs panel live
         self.compare.set_visible_runs_source(self._visible_runs)
         add_sweep_menu_items(self, self.sweeps, self.compare.action)
         self.export_source = SessionExportSource(self.session)
