@@ -33,6 +33,7 @@ from maml_gui.qt.panels.status_bar import TrainingStatusBar
 from maml_gui.qt.panels.training_status import TrainingStatusPanel
 from maml_gui.qt.playground import PlaygroundWidget
 from maml_gui.qt.playground.by_kind import PlaygroundHost
+from maml_gui.qt.playground.draw_link import DrawnTaskLink
 from maml_gui.qt.playground.compare_models import CompareModels
 from maml_gui.qt.plots import AdaptationCurvePlot
 from maml_gui.qt.plots.loss_panel import MetaLossPanel
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         self.window_actions.loss_log_scale.setChecked(self.loss_plot.log_scale)
         self._connect()
         self.session.points_provider = self.playground.points
+        self.drawn_task_link = DrawnTaskLink(self.session, self.playground_host, self)  # drawing.json
         self._shut_down = False
         self._show_config(self.session.config)
         self._update_actions()
