@@ -17,6 +17,7 @@ named layout for files, the same for both.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from functools import lru_cache
 from typing import Sequence, Union
@@ -187,7 +188,7 @@ def uses_fast_path(spec: ModelSpec, kind: TaskKind | str) -> bool:
 
 
 @lru_cache(maxsize=32)
-def _backend(spec: ModelSpec, kind_name: str, generic: bool) -> ModelBackend:
+def _backend(spec: ModelSpec, kind_name: str, generic: bool, thread: int) -> ModelBackend:
     kind = task_kind(kind_name)
     if not generic and uses_fast_path(spec, kind):
         return FastMLPRegression(spec, kind)
@@ -196,5 +197,8 @@ def _backend(spec: ModelSpec, kind_name: str, generic: bool) -> ModelBackend:
 
 def backend_for(spec: ModelSpec, kind: TaskKind | str = "regression", *, generic: bool = False) -> ModelBackend:
     """The backend for ``spec`` on ``kind``: the fast path where one exists (the hand-written MLP/MSE
-    gradient; Conv-4 as grouped convolutions), unless ``generic`` (``functional_call`` under ``vmap``)."""
-    return _backend(spec, kind if isinstance(kind, str) else kind.name, generic)
+    gradient; Conv-4 as grouped convolutions), unless ``generic`` (``functional_call`` under ``vmap``).
+
+    Each thread gets its own: ``functional_call`` swaps the parameters into the module for the
+    call, so two threads on one module (training and the playground) would use each other's."""
+    return _backend(spec, kind if isinstance(kind, str) else kind.name, generic, threading.get_ident())

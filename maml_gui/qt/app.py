@@ -94,7 +94,7 @@ def _start_experiment(window: MainWindow) -> None:
         except ConfigError as err:  # e.g. written by another version: fall back to a preset
             log.warning("%s; starting from a preset", err)
     name = window.settings.get(keys.LAST_PRESET)
-    window.load_preset(name if name in preset_names("regression") else keys.LAST_PRESET.default)
+    window.load_preset(name if name in preset_names() else keys.LAST_PRESET.default)
 
 
 def quit_on_interrupt(app: QApplication) -> QTimer:

@@ -8,6 +8,7 @@ Dialogs go through small ``ask_*`` methods so tests can answer them.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
@@ -26,10 +27,13 @@ from maml_gui.qt.experiment_commands import ExperimentCommands
 from maml_gui.qt.export_actions import ExportActions, SessionExportSource
 from maml_gui.qt.menus import build_menus
 from maml_gui.qt.plot_menus import install_plot_menus
+from maml_gui.qt.plots.context_menu import PlotContextMenu
 from maml_gui.qt.panels.config_panel import ConfigPanel
 from maml_gui.qt.panels.status_bar import TrainingStatusBar
 from maml_gui.qt.panels.training_status import TrainingStatusPanel
 from maml_gui.qt.playground import PlaygroundWidget
+from maml_gui.qt.playground.by_kind import PlaygroundHost
+from maml_gui.qt.playground.draw_link import DrawnTaskLink
 from maml_gui.qt.playground.compare_models import CompareModels
 from maml_gui.qt.plots import AdaptationCurvePlot
 from maml_gui.qt.plots.loss_panel import MetaLossPanel
@@ -56,8 +60,9 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         self.session = ExperimentSession(parent=self)
         self.window_actions = create_actions(self)
-        self.playground = PlaygroundWidget(self)
-        self.setCentralWidget(self.playground)
+        self.playground = PlaygroundWidget(self)  # regression; the host shows a classification one instead
+        self.playground_host = PlaygroundHost(self.playground, self)
+        self.setCentralWidget(self.playground_host)
         self.config_panel = ConfigPanel(self)
         self.files = RunFileCommands(self.session, self.settings, self.confirm_discard, self.show_error,
                                      self._show_message, self)
@@ -79,7 +84,7 @@ class MainWindow(QMainWindow):
         self.training_status = TrainingStatusBar(self.statusBar())
         self.state_label = self.training_status.state
         # while training, the playground re-adapts to the newest snapshot at most every 300 ms
-        self.playground_snapshot = qthrottled(self.playground.set_snapshot, PLAYGROUND_INTERVAL_MS, parent=self)
+        self.playground_snapshot = qthrottled(self.playground_host.set_snapshot, PLAYGROUND_INTERVAL_MS, parent=self)
         self.recent_menu, self.export_menu, toolbar = build_menus(
             self, self.window_actions, self.playground.undo_stack, self.docks, self.settings,
             self.files.open_recent, self.load_preset)
@@ -97,12 +102,16 @@ class MainWindow(QMainWindow):
         self.export_source = SessionExportSource(self.session)
         self.export_actions = ExportActions(self.export_menu, self.export_source, {
             "Playground": self.playground.plot, "Meta-loss": self.loss_plot,
-            "Adaptation at validation": self.adaptation_plot}, self.settings, self)
+            "Adaptation at validation": self.adaptation_plot, "Accuracy": self.loss_panel.accuracy_plot},
+            self.settings, self)
         self.plot_menus = install_plot_menus(self.export_actions.export_plot_named, self.playground, self.loss_plot,
                                              self.adaptation_plot, self.window_actions.loss_log_scale)
+        self.plot_menus["Accuracy"] = PlotContextMenu(self.loss_panel.accuracy_plot,
+                                                      partial(self.export_actions.export_plot_named, "Accuracy"))
         self.window_actions.loss_log_scale.setChecked(self.loss_plot.log_scale)
         self._connect()
         self.session.points_provider = self.playground.points
+        self.drawn_task_link = DrawnTaskLink(self.session, self.playground_host, self)  # drawing.json
         self._shut_down = False
         self._show_config(self.session.config)
         self._update_actions()
@@ -137,9 +146,11 @@ class MainWindow(QMainWindow):
         self.config_panel.toml_requested.connect(c.edit_toml)
         s.config_changed.connect(self._show_config)
         s.history_reset.connect(self.loss_plot.reset)
+        s.history_reset.connect(self.loss_panel.accuracy_plot.reset)
         s.history_reset.connect(self.adaptation_plot.reset)
         s.history_reset.connect(self._on_history_reset)
         s.progressed.connect(self.loss_plot.add_progress)
+        s.progressed.connect(self.loss_panel.accuracy_plot.add_progress)
         s.progressed.connect(self.adaptation_plot.add_progress)
         s.progressed.connect(self.status_panel.show_progress)
         s.progressed.connect(self.training_status.show_progress)
@@ -219,7 +230,10 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _show_config(self, config: ExperimentConfig) -> None:
         self.config_panel.set_config(config)
-        self.playground.set_family(family_for(config.task), config.task.shots)
+        if config.task.kind == "regression":
+            self.playground.set_family(family_for(config.task), config.task.shots)
+        self.playground_host.show_experiment(config)
+        self.loss_panel.set_experiment(self.session.model_config or config)
         self.status_panel.set_total(config.training.iterations)
         if self.session.state is TrainingState.IDLE:  # while training the reports say the total
             self.training_status.set_total(config.training.iterations)
@@ -229,6 +243,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_history_reset(self, history) -> None:
         iteration = history.rows[-1][0] if history.rows else self.session.iteration
+        self.loss_panel.set_experiment(self.session.model_config or self.session.config)
         self.status_panel.reset(self.session.config.training.iterations)
         self.status_panel.set_iteration(iteration)
         self.training_status.reset(self.session.config.training.iterations, iteration)
@@ -239,7 +254,7 @@ class MainWindow(QMainWindow):
             self.playground_snapshot(snapshot)
         else:  # opened, reset or the last state: show it at once, dropping any pending one
             self.playground_snapshot.cancel()
-            self.playground.set_snapshot(snapshot)
+            self.playground_host.set_snapshot(snapshot)
 
     @Slot(object)
     def _on_progress(self, _progress) -> None:
@@ -288,7 +303,8 @@ class MainWindow(QMainWindow):
         state, a = self.session.state, self.window_actions
         training = state is not TrainingState.IDLE
         valid = self.config_panel.is_valid()
-        a.start.setEnabled(not training and valid)
+        preparing = self.session.preparation.busy  # a classification trainer being built off the UI thread
+        a.start.setEnabled(not training and valid and not preparing)
         a.start.setToolTip("meta-train a fresh model from the current settings" if valid
                            else f"fix the settings first: {self.config_panel.error}")
         a.continue_.setEnabled(valid and self.session.can_continue())
@@ -300,7 +316,7 @@ class MainWindow(QMainWindow):
         a.pause.setChecked(state is TrainingState.PAUSED)
         a.pause.setText("Resume" if state is TrainingState.PAUSED else "Pause")
         a.pause.blockSignals(False)
-        self.state_label.setText(STATE_TEXT[state])
+        self.state_label.setText("preparing" if preparing else STATE_TEXT[state])
 
     def _update_title(self) -> None:
         where = f" — {self.session.run_path}" if self.session.run_path is not None else ""
@@ -326,6 +342,9 @@ class MainWindow(QMainWindow):
         if not self._shut_down:
             self._shut_down = True
             self.playground.shutdown()
+            self.playground_host.shutdown()
+            self.config_panel.shutdown()
+            self.session.preparation.shutdown()
             self.compare.shutdown()
             self.settings.set(keys.WINDOW_GEOMETRY, self.saveGeometry())
             self.settings.set(keys.WINDOW_STATE, self.dock_layout.save_state())

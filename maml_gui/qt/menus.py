@@ -42,10 +42,12 @@ class PresetMenu(QMenu):
         super().__init__("New from &Preset", parent)
         self.setObjectName("preset_menu")
         self._load_preset = load_preset
-        for name, description in list_presets("regression").items():
-            action = self.addAction(name)
-            action.setData(name)
-            action.setStatusTip(description)
+        for kind in ("regression", "classification"):
+            self.addSection(kind)
+            for name, description in list_presets(kind).items():
+                action = self.addAction(name)
+                action.setData(name)
+                action.setStatusTip(description)
         self.triggered.connect(self._on_triggered)
 
     @Slot(object)

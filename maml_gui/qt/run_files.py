@@ -122,10 +122,6 @@ class RunFileCommands(QObject):
         except ConfigError as err:
             self.show_error(str(err))
             return
-        if config.task.kind != "regression":
-            self.show_error(f"{path} describes {config.task.kind} tasks: the app trains those in a later "
-                            "version; train it with `maml-gui train`")
-            return
         self.session.new_experiment(config)
         self.show_message(f"imported {path}")
 

@@ -23,6 +23,7 @@ from maml_gui.core.metrics import MetricsHistory
 from maml_gui.core.presets import load_preset
 from maml_gui.core.snapshot import ModelSnapshot
 from maml_gui.core.training import Progress, Trainer
+from maml_gui.qt.trainer_preparation import TrainerPreparation, builds_slowly
 from maml_gui.qt.run_folder import RunFolder, save_target_problem
 from maml_gui.qt.training_lifecycle import TrainingLifecycle, TrainingState
 
@@ -67,6 +68,10 @@ class ExperimentSession(QObject):
         self.training.autosaved.connect(self._on_autosaved)
         self.training.ended.connect(self._on_training_ended)
         self._restarting = False  # stopped for a save, started again at once: no state flicker
+        self.preparation = TrainerPreparation(self)  # classification trainers are built off the UI thread
+        self.preparation.message.connect(self.message)
+        self.preparation.failed.connect(self.error)
+        self.preparation.busy_changed.connect(self._on_preparation_changed)
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -144,6 +149,7 @@ class ExperimentSession(QObject):
 
     def _forget_model(self) -> None:
         self.stop_and_wait(discard=True)
+        self.preparation.cancel()
         self.trainer = self.snapshot = self.model_config = None
         self.folder.forget()
         self.run_path_changed.emit(None)
@@ -160,13 +166,24 @@ class ExperimentSession(QObject):
         to no run directory until saved: the folder of the old model is left as it is on disk."""
         if self.state is not TrainingState.IDLE:
             return False
+        config, threads = self.config, self._threads()
+        if builds_slowly(config):  # built off the UI thread; _start_with follows
+            self.preparation.prepare(config, lambda: Trainer(config, threads=threads), self._start_with,
+                                     "cannot start training")
+            return True
         try:
-            trainer = Trainer(self.config, threads=self._threads())
+            trainer = Trainer(config, threads=threads)
         except (DeviceError, ValueError, RuntimeError) as err:
             self.error.emit(f"cannot start training: {err}")
             return False
+        self._start_with(trainer)
+        return True
+
+    def _start_with(self, trainer: Trainer) -> None:
+        if self.state is not TrainingState.IDLE:
+            return
         left = self.saved_run_path()
-        self.trainer, self.model_config = trainer, self.config
+        self.trainer, self.model_config = trainer, trainer.config
         if left is not None:  # its folder holds the old model: leave it as it is
             self.folder.forget()
             self.run_path_changed.emit(None)
@@ -176,7 +193,6 @@ class ExperimentSession(QObject):
         self._launch()
         if left is not None:
             self.message.emit(f"training a new model; {left} is left as it was (Save As keeps the new one)")
-        return True
 
     @Slot()
     def continue_training(self) -> bool:
@@ -185,15 +201,30 @@ class ExperimentSession(QObject):
         if not self.can_continue():
             return False
         if self.trainer is None:
+            path, threads = self.folder.resumable, self._threads()
+            if builds_slowly(self.config):  # built off the UI thread; _continue_with follows
+                self.preparation.prepare(self.config, lambda: resume_trainer(path, threads=threads)[0],
+                                         self._continue_with, f"cannot resume {path}")
+                return True
             try:
-                self.trainer, _ = resume_trainer(self.folder.resumable, threads=self._threads())
+                trainer, _ = resume_trainer(path, threads=threads)
             except (RunError, DeviceError, ValueError, RuntimeError) as err:
-                self.error.emit(f"cannot resume {self.folder.resumable}: {err}")
+                self.error.emit(f"cannot resume {path}: {err}")
                 return False
-            self.folder.detach()
+            self._continue_with(trainer)
+            return True
         self.trainer.extend_to(self.config.training.iterations)  # the schedule and a save span the new total
         self._launch()
         return True
+
+    def _continue_with(self, trainer: Trainer) -> None:
+        """Go on with ``trainer`` resumed from the opened run; it autosaves there."""
+        if self.state is not TrainingState.IDLE or self.trainer is not None:
+            return
+        self.trainer = trainer
+        self.folder.detach()
+        self.trainer.extend_to(self.config.training.iterations)
+        self._launch()
 
     def _launch(self, paused: bool = False) -> None:
         self.training.start(self.trainer, self.config.training.iterations, self.folder.path, paused)
@@ -227,6 +258,10 @@ class ExperimentSession(QObject):
         self.snapshot = progress.snapshot
         self.progressed.emit(progress)
         self.snapshot_changed.emit(progress.snapshot)
+
+    @Slot()
+    def _on_preparation_changed(self) -> None:
+        self.state_changed.emit(self.state)  # still idle, but Train waits while a trainer is being built
 
     @Slot(str)
     def _on_autosaved(self, path: str) -> None:
@@ -293,10 +328,6 @@ class ExperimentSession(QObject):
             run = load_run(path)  # read fully before anything is forgotten
         except RunError as err:
             self.error.emit(str(err))
-            return False
-        if run.config.task.kind != "regression":
-            self.error.emit(f"{path} is a {run.config.task.kind} run: the app opens those in a later version; "
-                            f"evaluate it with `maml-gui evaluate {path}`")
             return False
         self._forget_model()
         self.folder.adopt(run)

@@ -22,6 +22,8 @@ CASES = {
     "maml": ("finn2017-sinusoid", ["model.hidden=[16, 16]"]),
     "fomaml": ("fomaml-sinusoid", ["model.hidden=[16, 16]"]),
     "metasgd": ("metasgd-sinusoid", ["model.hidden=[16, 16]"]),
+    "maml++": ("mamlpp-sinusoid", ["model.hidden=[16, 16]", "training.inner_steps=2"]),  # per-step rates, MSL
+    "reptile": ("reptile-sinusoid", ["model.hidden=[16, 16]", "training.inner_steps=2"]),
     "classification": ("points-3way-5shot", ["model.hidden=[16, 16]", "training.inner_steps=2"]),
     "glyphs": ("glyphs-5way-1shot", ["model.filters=4", "task.queries=2", "task.image_size=14"]),
 }

@@ -3,6 +3,8 @@ that equal the model's predictions, and the single-task forward that the playgro
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -136,3 +138,15 @@ def test_one_task_forward_equals_the_vmapped_one():
                                for p, s in zip(chosen, backend.model.shapes)], torch.cat([x, x]))  # vmap path
         assert one.shape == (1, 7, 3)
         assert torch.allclose(one[0], two[0], atol=1e-6)
+
+
+def test_each_thread_gets_its_own_module():
+    """functional_call swaps parameters into the module: training and the playground's worker
+    (two threads) must not share one, or one's forward runs on the other's tensors."""
+    here = backend_for(SPEC, "classification")
+    assert backend_for(SPEC, "classification") is here
+    there = []
+    thread = threading.Thread(target=lambda: there.append(backend_for(SPEC, "classification")))
+    thread.start()
+    thread.join()
+    assert there[0] is not here and there[0].model.module is not here.model.module

@@ -1,6 +1,7 @@
 """Multi-process meta-training (core/distributed.py): two gloo processes on this CPU give the
 meta-gradients and weights of one process, for second-order MAML, first-order MAML, Meta-SGD,
-a 2-D points classifier and a Conv-4 on glyphs, with the pretrained baselines synchronised too.
+MAML++ (learned per-step rates, multi-step loss), Reptile, a 2-D points classifier and a Conv-4 on
+glyphs, with the pretrained baselines synchronised too.
 
 The meta-batch is 5 tasks: 3 on rank 0 and 2 on rank 1, so the weighting by task count is tested."""
 
@@ -137,6 +138,10 @@ def test_torchruns_environment_is_recognised_and_the_timeout_checked():
     assert distributed.launched_by_torchrun({"RANK": "1", "WORLD_SIZE": "2"})
     assert not distributed.launched_by_torchrun({"RANK": "0", "WORLD_SIZE": "1"})  # one process: the plain path
     assert not distributed.launched_by_torchrun({"WORLD_SIZE": "x", "RANK": "0"})
+    assert distributed.group_info({"RANK": "1", "WORLD_SIZE": "2"}) == distributed.ProcessGroupInfo(1, 2, 0, 2)
+    for bad in ({"RANK": "x", "WORLD_SIZE": "2"}, {"RANK": "2", "WORLD_SIZE": "2"}, {"WORLD_SIZE": "2"}):
+        with pytest.raises(distributed.DistributedSetupError):
+            distributed.group_info(bad)
     assert distributed.timeout_s({}) == distributed.DEFAULT_TIMEOUT_S
     assert distributed.timeout_s({distributed.TIMEOUT_ENV: "3"}) == 3.0
     for bad in ("soon", "0", "1e9"):

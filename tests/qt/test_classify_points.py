@@ -3,6 +3,8 @@ every step (equal to the engine's predictions), accuracy per step and the baseli
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -52,12 +54,15 @@ def playground(qtbot, classifier):
 
 
 def wait_for_all_steps(qtbot, widget) -> None:
-    """Until the newest edit's regions are drawn for every step."""
+    """Until the newest edit's regions are drawn for every step (and nothing is pending)."""
     runner = widget._runner
-    qtbot.waitUntil(lambda: widget.last_result is not None and not runner.worker._pending
-                    and len(widget.images) == widget.last_result.steps + 1
-                    and widget.last_result.request_id >= max(runner.latest_id - widget.last_result.steps, 0)
-                    and widget.last_result.points == tuple(widget.points()), timeout=10000)
+
+    def done() -> bool:
+        result = widget.last_result
+        return (result is not None and runner.worker._pending is None and len(widget.images) == result.steps + 1
+                and result.request_id >= runner.latest_id - result.steps and result.points == tuple(widget.points()))
+
+    qtbot.waitUntil(done, timeout=10000)
 
 
 def add(qtbot, widget, x: float, y: float, key: Qt.Key | None = None) -> None:
@@ -116,6 +121,19 @@ def test_undo_redo_of_adds_a_drag_and_a_removal(qtbot, playground):
     with pytest.raises(ValueError, match="class must be 0..8"):
         playground.set_points([(0.0, 0.0, 12)])
     assert playground.points() == [moved], "a refused load changes nothing"
+
+
+def test_delete_removes_the_selected_point_and_clear_is_one_step(qtbot, playground):
+    add(qtbot, playground, -3.0, -3.0, Qt.Key.Key_1)
+    add(qtbot, playground, 3.0, 3.0, Qt.Key.Key_3)
+    click(qtbot, playground.plot, data_to_pixel(playground.plot, -3.0, -3.0))  # selects, adds nothing
+    assert len(playground.points()) == 2
+    qtbot.keyClick(playground.plot, Qt.Key.Key_Delete)
+    assert [p[2] for p in playground.points()] == [2]
+    qtbot.mouseClick(playground.controls.clear_button, Qt.MouseButton.LeftButton)
+    assert playground.points() == []
+    playground.undo_stack.undo()
+    assert [p[2] for p in playground.points()] == [2]
 
 
 # -- regions, accuracy, baseline -------------------------------------------------------------
@@ -182,6 +200,8 @@ def test_baseline_toggle_adds_baseline_regions_and_accuracy(qtbot, playground, c
     expected = classifier.adapt_baseline(xs, ys, pixels, STEPS)[STEPS, 0]
     assert np.array_equal(playground.baseline_images[STEPS].reshape(-1, 3), region_colours(expected))
     assert ("baseline", STEPS) in playground.multiples.thumbnails
+    with qtbot.assertNotEmitted(playground.regionsShown, wait=300):
+        pass  # settled: the new thumbnail row does not set off resize -> new grid -> new request loops
     playground.controls.set_baseline_mode("off")
     wait_for_all_steps(qtbot, playground)
     assert playground.last_result.baseline_accuracy is None and not playground.baseline_images
@@ -209,3 +229,35 @@ def test_without_a_model_points_are_drawn_and_a_hint_says_what_to_do(qtbot):
         assert len(widget.plot.support.data) == 1
     finally:
         widget.shutdown()
+
+
+def test_experiment_model_checks_and_drawn_state(qtbot, playground, classifier):
+    config = from_dict({"task": {"kind": "classification", "family": "rings", "ways": 3, "shots": 4, "queries": 2}})
+    playground.set_experiment(config)
+    playground.sample_task()
+    assert len(playground.points()) == 3 * 4 and len(playground.query.x) == 3 * 2
+    state = playground.drawn_state()
+    playground.restore_drawn_state({"points": [[1.0, 2.0, 2]]})
+    assert playground.points() == [(1.0, 2.0, 2)] and playground.query is None
+    with pytest.raises(ValueError, match="drawn points must be"):
+        playground.restore_drawn_state({"points": "nope"})
+    playground.restore_drawn_state(state)
+    assert [list(p) for p in playground.points()] == state["points"]
+    playground.set_experiment(from_dict({"task": {"kind": "classification", "family": "glyphs", "ways": 3},
+                                         "model": {"kind": "conv4"}}))
+    assert not playground.controls.sample_button.isEnabled(), "images are not 2-D points"
+    playground.set_snapshot(replace(classifier, task_kind="regression"))
+    assert "not of 2-D points" in playground.hint.text()
+    qtbot.waitUntil(lambda: playground.last_result is not None and playground.last_result.adapted is None)
+    assert playground.shown_image() is None
+
+
+def test_the_newest_edit_wins(qtbot, playground):
+    adapted: list[int] = []  # first-stage results the worker computed (fills draw more steps of one)
+    playground._runner.worker.resultReady.connect(lambda r: r.fills_in or adapted.append(r.request_id))
+    playground.set_points([(0.0, 0.0, 0), (1.0, 1.0, 1)])
+    for x in np.linspace(-4, 4, 12):  # a drag: 12 more edits while the worker is busy
+        playground.model.move(0, (float(x), 0.0, 0))
+    wait_for_all_steps(qtbot, playground)
+    assert playground.last_result.points == ((4.0, 0.0, 0), (1.0, 1.0, 1))
+    assert len(adapted) < 13, "older edits were superseded, not queued"

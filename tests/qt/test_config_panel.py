@@ -7,6 +7,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from maml_gui.core.config import ConfigError  # noqa: E402
+from maml_gui.core.experiment_setup import FOLDER_FAMILIES  # noqa: E402
 from maml_gui.core.presets import load_preset, preset_names  # noqa: E402
 from maml_gui.qt.panels.config_panel import ConfigPanel  # noqa: E402
 from maml_gui.qt.panels.fields import field_bounds, int_field  # noqa: E402
@@ -27,7 +28,7 @@ def edits(panel):
     return seen
 
 
-@pytest.mark.parametrize("name", preset_names("regression"))
+@pytest.mark.parametrize("name", [n for n in preset_names() if load_preset(n).task.family not in FOLDER_FAMILIES])
 def test_every_preset_round_trips_through_the_form(panel, name):
     config = load_preset(name)
     panel.set_config(config)
@@ -37,7 +38,7 @@ def test_every_preset_round_trips_through_the_form(panel, name):
 
 def test_loading_a_config_emits_nothing(panel):
     seen = edits(panel)
-    for name in preset_names("regression"):
+    for name in preset_names():
         panel.set_config(load_preset(name))
     assert seen == []
 
@@ -211,6 +212,6 @@ def test_preview_redraws_on_valid_task_edits_only(panel):
     assert all(abs(y[1:] - y[:-1]).std() < 1e-3 for y in preview.curve_data())  # straight lines
 
 
-def test_the_form_offers_regression_presets_only():
-    """Classification presets train headless for now; the form lists what it can show."""
-    assert "points-3way-5shot" in preset_names() and "points-3way-5shot" not in preset_names("regression")
+def test_the_form_offers_classification_presets_after_the_regression_ones(panel):
+    listed = [panel.preset.itemData(i) for i in range(panel.preset.count()) if panel.preset.itemData(i)]
+    assert listed == preset_names("regression") + preset_names("classification")

@@ -43,7 +43,7 @@ def wait_idle(qtbot, window) -> None:
 
 
 def test_layout_and_idle_actions(window):
-    assert isinstance(window.centralWidget(), PlaygroundWidget)
+    assert isinstance(window.centralWidget().currentWidget(), PlaygroundWidget)
     assert set(window.docks) == {"experiment", "training", "meta_loss", "adaptation"}
     a = window.window_actions
     assert a.start.isEnabled() and not a.stop.isEnabled() and not a.pause.isEnabled()
@@ -171,8 +171,10 @@ def test_config_import_and_export(window, tmp_path, warnings):
     assert warnings and "training.inner_lr" in warnings[-1]
     assert window.session.config.training.iterations == 77
     target.write_text(load_preset("points-3way-5shot").to_toml())
-    window.window_actions.import_config.trigger()  # a classification config: one line, nothing replaced
-    assert "classification tasks" in warnings[-1] and window.session.config.training.iterations == 77
+    shown = len(warnings)
+    window.window_actions.import_config.trigger()  # a classification config is imported like any other
+    assert len(warnings) == shown and window.session.config == load_preset("points-3way-5shot")
+    assert window.config_panel.task.kind.currentData() == "classification" and window.config_panel.is_valid()
 
 
 def test_errors_reach_the_user(window, warnings, tmp_path):
@@ -208,4 +210,4 @@ def test_export_menu_writes_the_trained_model_and_metrics(qtbot, window, tmp_pat
     monkeypatch.setattr(exports, "ask_save_path", lambda title, name, file_filter, suffix: tmp_path / "metrics.csv")
     assert exports.export_metrics() == tmp_path / "metrics.csv"
     assert len((tmp_path / "metrics.csv").read_text().splitlines()) == 41  # header + 40 iterations
-    assert set(exports.plot_actions) == {"Playground", "Meta-loss", "Adaptation at validation"}
+    assert set(exports.plot_actions) == {"Playground", "Meta-loss", "Adaptation at validation", "Accuracy"}

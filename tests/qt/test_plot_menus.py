@@ -29,7 +29,7 @@ def texts(menu) -> list[str]:
 
 def test_each_plot_menu_starts_with_the_apps_actions(window):
     plots = {"Playground": window.playground.plot, "Meta-loss": window.loss_plot,
-             "Adaptation at validation": window.adaptation_plot}
+             "Adaptation at validation": window.adaptation_plot, "Accuracy": window.loss_panel.accuracy_plot}
     assert set(window.plot_menus) == set(plots)
     for label, plot in plots.items():
         menu = plot.getPlotItem().getViewBox().menu

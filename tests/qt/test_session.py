@@ -183,7 +183,7 @@ def test_same_experiment_ignores_only_length_and_name():
     assert not same_experiment(base, base.with_overrides(["task.shots=5"]))
 
 
-def test_a_classification_run_is_refused_with_one_line(session, tmp_path):
+def test_a_classification_run_opens_with_its_model(session, tmp_path):
     from maml_gui.core.checkpoint import save_trainer
     from maml_gui.core.presets import load_preset
     from maml_gui.core.training import Trainer
@@ -191,7 +191,7 @@ def test_a_classification_run_is_refused_with_one_line(session, tmp_path):
     config = load_preset("points-3way-5shot").with_overrides(["training.val_tasks=4", "training.meta_batch=2"])
     save_trainer(tmp_path / "run", Trainer(config, threads=1))
     log = record_session(session)
-    before = session.config
-    assert not session.open_run(tmp_path / "run")
-    assert len(log.errors) == 1 and "classification" in log.errors[0] and "\n" not in log.errors[0]
-    assert session.config is before
+    assert session.open_run(tmp_path / "run")
+    assert not log.errors
+    assert session.config.task.kind == "classification" and session.snapshot.task_kind == "classification"
+    assert session.snapshot.spec.outputs == 3

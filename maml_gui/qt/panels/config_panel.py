@@ -43,13 +43,16 @@ def describe_experiment(config: ExperimentConfig) -> str:
     algorithm = MAML_PLUS_PLUS if is_maml_plus_plus(t.algorithm, t.learn_inner_lr, t.multi_step_loss) \
         else t.algorithm
     task = config.task.family + (f" {config.task.expression}" if config.task.family == "formula" else "")
+    if config.task.kind == "classification":
+        task = f"{config.task.family}, {config.task.ways}-way {config.task.shots}-shot"
     name = f"{ALGORITHM_NAMES.get(algorithm, algorithm)} on {task}"
     return name if len(name) <= NAME_LENGTH else name[:NAME_LENGTH - 1] + "…"
 
 
 def _what_the_name_describes(config: ExperimentConfig) -> tuple:
     t = config.training
-    return (config.task.family, config.task.expression, t.algorithm, t.learn_inner_lr, t.multi_step_loss)
+    counts = (config.task.ways, config.task.shots) if config.task.kind == "classification" else ()
+    return (config.task.family, config.task.expression, *counts, t.algorithm, t.learn_inner_lr, t.multi_step_loss)
 
 
 class ConfigPanel(QScrollArea):
@@ -72,11 +75,14 @@ class ConfigPanel(QScrollArea):
         self._preset_configs = {}  # the box shows the preset the form's config is, if it is one
         self._preset_experiments: dict[str, dict] = {}
         self.preset_origin: str | None = None  # the preset the form was loaded from, while it is edited
-        for name, description in list_presets("regression").items():
-            self._preset_configs[name] = load_preset(name)
-            self._preset_experiments[name] = _experiment(self._preset_configs[name])
-            self.preset.addItem(name, name)
-            self.preset.setItemData(self.preset.count() - 1, description, Qt.ItemDataRole.ToolTipRole)
+        for kind in ("regression", "classification"):
+            if kind != "regression":
+                self.preset.insertSeparator(self.preset.count())
+            for name, description in list_presets(kind).items():
+                self._preset_configs[name] = load_preset(name)
+                self._preset_experiments[name] = _experiment(self._preset_configs[name])
+                self.preset.addItem(name, name)
+                self.preset.setItemData(self.preset.count() - 1, description, Qt.ItemDataRole.ToolTipRole)
         self.name_label = QLabel(body)
         self.name_label.setWordWrap(True)
         self.task = TaskSection(body)
@@ -108,11 +114,12 @@ class ConfigPanel(QScrollArea):
         self._loading = False
         self.preset.activated.connect(self._on_preset_activated)
         self.toml_button.clicked.connect(self.toml_requested)
+        self.task.input_changed.connect(self._on_input_changed)
         self.task.edited.connect(self._on_edited)
         self.training.edited.connect(self._on_edited)
         self._spots = {**self.task.spots, **self.training.spots}
         self._markers = (self.task.marker, self.training.model_marker, self.training.training_marker)
-        self.task.preview.show_task(self.config.task)
+        self.task.show_preview(self.config.task)
 
     def is_valid(self) -> bool:
         return not self.error
@@ -135,7 +142,7 @@ class ConfigPanel(QScrollArea):
         finally:
             self._loading = False
         self._show_error("")
-        self.task.preview.show_task(config.task)
+        self.task.show_preview(config.task)
         self.preset_origin = self._matching_preset(config)  # a preset, or a run or TOML of its own
         self._show_matching_preset(config)
 
@@ -168,6 +175,8 @@ class ConfigPanel(QScrollArea):
         problem = self.task.table_error()
         if problem:
             raise ConfigError(f"task.params: {problem}")
+        if problem := self.task.folder_error():
+            raise ConfigError(f"task.root: {problem}")
         data = self.config.model_dump(mode="json")
         data["task"] = {**data["task"], **self.task.values()}
         try:
@@ -211,13 +220,22 @@ class ConfigPanel(QScrollArea):
             self._show_error(str(err))
             return
         self._show_error("")
-        self.task.preview.show_task(config.task)
+        self.task.show_preview(config.task)
         config = self._named_for_what_it_is(config)
         if config != self.config:
             self.config = config
             self.name_label.setText(config.name)
             self._show_matching_preset(config)
             self.config_edited.emit(config)
+
+    @Slot(str)
+    def _on_input_changed(self, kind: str) -> None:
+        """The task's input changed kind (regression, 2-D points, images): the network that fits it."""
+        self.training.fit_network(kind, self.task.classification.image_size.value())
+
+    def shutdown(self) -> None:
+        """Stop the preview's and the folder check's threads (the window closes)."""
+        self.task.shutdown()
 
     @Slot(int)
     def _on_preset_activated(self, index: int) -> None:

@@ -15,6 +15,7 @@ from maml_gui.qt.panels.algorithm_names import (ALGORITHM_DESCRIPTIONS, ALGORITH
                                                 MAML_PLUS_PLUS, is_maml_plus_plus, maml_plus_plus_options)
 from maml_gui.qt.panels.field_errors import FieldErrorMarker, FieldSpot
 from maml_gui.qt.panels.fields import choice_field, float_field, int_field, set_choice
+from maml_gui.qt.panels.network_fields import NetworkFields
 
 ALGORITHM_LABELS = ALGORITHM_NAMES  # short: never cut in a narrow form; the tooltips say more
 ACTIVATIONS = ModelConfig.model_fields["activation"].annotation.__args__
@@ -49,9 +50,14 @@ class TrainingSection(QWidget):
         self.hidden.setObjectName("hidden")
         self.hidden.setToolTip("hidden layer widths, e.g. 40, 40 (Finn et al. 2017)")
         self.activation = choice_field(ACTIVATIONS, "activation", model_box)
+        self.network = NetworkFields(model_box)
         model_form = QFormLayout(model_box)
+        model_form.addRow("Network", self.network.kind)
         model_form.addRow("Hidden layers", self.hidden)
         model_form.addRow("Activation", self.activation)
+        model_form.addRow("Filters", self.network.filters)
+        model_form.addRow(self.network.strided)
+        self.model_form = model_form
 
         self.algorithm = choice_field(FORM_ALGORITHMS, "algorithm", training_box)
         for index, name in enumerate(FORM_ALGORITHMS):
@@ -119,6 +125,7 @@ class TrainingSection(QWidget):
         mm, tm = self.model_marker, self.training_marker
         self.spots: dict[str, FieldSpot] = {"model.hidden": mm.spot(self.hidden),
                                             "model.activation": mm.spot(self.activation),
+                                            **self.network.spots(mm),
                                             "training.min_meta_lr": tm.spot(self.meta_lr),
                                             "evaluation.inner_steps": tm.spot(self.eval_inner_steps)}
         for widget in (self.algorithm, self.inner_lr, self.inner_steps, self.meta_lr, self.meta_lr_schedule,
@@ -144,6 +151,9 @@ class TrainingSection(QWidget):
             combo.currentIndexChanged.connect(self._emit_edited)
         for check in self._checks:
             check.toggled.connect(self._emit_edited)
+        self.network.edited.connect(self._emit_edited)
+        self.network.kind_shown.connect(self._show_network_rows)
+        self._show_network_rows()
 
     def load(self, config: ExperimentConfig) -> None:
         t = config.training
@@ -153,6 +163,7 @@ class TrainingSection(QWidget):
         try:
             self.hidden.setText(", ".join(str(h) for h in config.model.hidden))
             set_choice(self.activation, config.model.activation)
+            self.network.load(config)
             plus_plus = is_maml_plus_plus(t.algorithm, t.learn_inner_lr, t.multi_step_loss)
             set_choice(self.algorithm, MAML_PLUS_PLUS if plus_plus else t.algorithm)
             self._shown_algorithm = self.algorithm.currentData()
@@ -170,13 +181,27 @@ class TrainingSection(QWidget):
     def values(self) -> dict[str, dict]:
         """The ``model``, ``training`` and ``evaluation`` fields shown here, by section; raises
         ValueError for the hidden-layers text."""
-        model = {"hidden": parse_hidden(self.hidden.text()), "activation": self.activation.currentData()}
+        model = {"hidden": parse_hidden(self.hidden.text()), "activation": self.activation.currentData(),
+                 **self.network.values()}
         training = {spin.objectName(): spin.value() for spin in self._spins}
         training.update({check.objectName(): check.isChecked() for check in self._checks})
         algorithm = self.algorithm.currentData()
         training.update(algorithm="maml" if algorithm == MAML_PLUS_PLUS else algorithm, device=self.device.currentData(),
                         meta_lr_schedule=self.meta_lr_schedule.currentData())
         return {"model": model, "training": training, "evaluation": {"inner_steps": self.eval_inner_steps.value()}}
+
+    @Slot()
+    def _show_network_rows(self) -> None:
+        """MLP rows for the MLP, Conv-4 rows for Conv-4; the network choice itself only for classification."""
+        conv, form = self.network.is_conv(), self.model_form
+        form.setRowVisible(self.network.kind, self.network.classification)
+        for widget, shown in ((self.hidden, not conv), (self.activation, not conv), (self.network.filters, conv),
+                              (self.network.strided, conv)):
+            form.setRowVisible(widget, shown)
+
+    def fit_network(self, input_kind: str, image_size: int) -> None:
+        """The task's input changed (``"regression"``, ``"points"``, ``"images"``): choose the network that fits."""
+        self.network.fit(input_kind, image_size)
 
     @Slot(int)
     def _on_algorithm_chosen(self, _index: int) -> None:

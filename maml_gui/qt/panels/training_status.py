@@ -65,6 +65,7 @@ class TrainingStatusPanel(QWidget):
         self.validation.setToolTip("query MSE on the validation tasks, before → after the inner steps, "
                                    "at the latest validation's iteration")
         form.addRow("Device", self.device)
+        self.form = form
         layout = QVBoxLayout(self)
         if actions:
             layout.addLayout(buttons)
@@ -109,11 +110,23 @@ class TrainingStatusPanel(QWidget):
             show_text(self.speed, f"{progress.its_per_s:,.0f} it/s · meta lr {progress.meta_lr:.3g}")
         left = "done" if progress.finished else "stopped" if progress.stopped else format_duration(progress.eta_s)
         show_text(self.time, f"{format_duration(progress.elapsed_s)} / {left}")
+        classification = progress.metric == "accuracy"
+        self.form.labelForField(self.losses).setText("Train loss · acc." if classification else "Train MSE")
+        self.form.labelForField(self.validation).setText("Validation acc." if classification else "Validation MSE")
         if progress.loss_after.size:
-            show_text(self.losses, f"{format_loss(float(progress.loss_before[-1]))} before → "
-                                   f"{format_loss(float(progress.loss_after[-1]))} after")
+            accuracy = (f" · {float(progress.accuracy_after[-1]):.0%}" if classification
+                        and progress.accuracy_after is not None and progress.accuracy_after.size else "")
+            show_text(self.losses, f"{format_loss(float(progress.loss_before[-1]))} → "
+                                   f"{format_loss(float(progress.loss_after[-1]))}{accuracy}" if classification
+                      else f"{format_loss(float(progress.loss_before[-1]))} before → "
+                           f"{format_loss(float(progress.loss_after[-1]))} after")
         if progress.validation is not None:
             v = progress.validation
-            show_text(self.validation, f"{format_loss(v.loss_before)} → {format_loss(v.loss_after)} "
-                                       f"at {v.iteration:,}")
+            if classification:
+                before, after = v.curve.values[0], v.curve.values[min(progress.snapshot.train_inner_steps,
+                                                                      len(v.curve.values) - 1)]
+                show_text(self.validation, f"{before:.0%} → {after:.0%} at {v.iteration:,}")
+            else:
+                show_text(self.validation, f"{format_loss(v.loss_before)} → {format_loss(v.loss_after)} "
+                                           f"at {v.iteration:,}")
         show_text(self.device, progress.device)

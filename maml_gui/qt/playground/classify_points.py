@@ -3,9 +3,8 @@
 The 2-D classification playground. Points are (x, y, class) in a
 :class:`LabelledPointListModel`, edited only through the regression playground's commands on
 ``undo_stack``. Every change becomes one frozen :class:`RegionRequest` for the worker thread
-(latest wins, stale results dropped). The first result of an edit carries the regions of the
-step on screen and every step's accuracy; the other steps are then drawn one request at a time
-(the step on screen, then the small multiples, then the rest), so an edit never waits long.
+(latest wins, stale results dropped) through :class:`StepRegions`, which draws the regions
+of the step on screen first and the other steps after.
 """
 
 from __future__ import annotations
@@ -16,17 +15,17 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-from maml_gui.core.decision_regions import GRID_SIZE, RegionGrid
+from maml_gui.core.config import ConfigError, ExperimentConfig
+from maml_gui.core.experiment_setup import build_classification_family
 from maml_gui.core.snapshot import ModelSnapshot
 from maml_gui.core.tasks.classification import POINT_RANGE, ClassificationFamily
 
-from .adaptation import AdaptationRunner
 from .classify_points_controls import ClassifyControls
 from .classify_points_model import LabelledPointListModel, as_labelled_point
-from .classify_points_plot import ClassifyPointsPlot, SmallMultiples, small_multiple_steps
-from .classify_points_requests import QuerySet, RegionRequest, RegionResult, compute_regions
+from .classify_points_plot import ClassifyPointsPlot, SmallMultiples
+from .classify_points_regions import StepRegions
+from .classify_points_requests import QuerySet, RegionResult
 from .commands import AddPointCommand, ClearPointsCommand, MovePointCommand, RemovePointCommand, ReplacePointsCommand
-from .prediction import BASELINE_OFF
 
 NO_MODEL_HINT = "Train or open a classification run on 2-D points to see the meta-learned model adapt."
 EDIT_HINT = ("Keys 1–9 or the palette: class · click: add a point · drag a point: move it · "
@@ -35,8 +34,6 @@ EDIT_HINT = ("Keys 1–9 or the palette: class · click: add a point · drag a p
 
 class ClassifyPointsWidget(QWidget):
     pointsChanged = Signal()       # every edit, undo and redo (not set_points)
-    regionsShown = Signal(int)     # request id of an edit whose regions (the step on screen) are drawn
-    allStepsShown = Signal(int)    # ... and once every step's image is drawn
 
     def __init__(self, parent: QWidget | None = None, undo_shortcuts: bool = True) -> None:
         super().__init__(parent)
@@ -53,21 +50,21 @@ class ClassifyPointsWidget(QWidget):
         self.step_label = QLabel()
         self.hint = QLabel()
         self.hint.setWordWrap(True)
-        self._runner = AdaptationRunner(self, compute=compute_regions)
+        self.regions = StepRegions(self.plot, self.multiples, self.controls, self.step_slider, self.step_label, self)
+        self._runner = self.regions.runner
+        self.regionsShown, self.allStepsShown = self.regions.regionsShown, self.regions.allStepsShown
         self._snapshot: ModelSnapshot | None = None
         self._family: ClassificationFamily | None = None
         self._ways, self._shots, self._queries = 3, 5, 10
         self._query: QuerySet | None = None
+        self._unusable = ""  # why the last model given is not used ("" when it is)
         self._selected: int | None = None
         self._loading = False
         self._generator = torch.Generator()
         self._generator.seed()
-        self.last_result: RegionResult | None = None  # the newest edit's first result (accuracy, adapted steps)
-        self.images: dict[int, np.ndarray] = {}
-        self.baseline_images: dict[int, np.ndarray] = {}
         self._build_layout()
         self._connect(undo_shortcuts)
-        self._set_steps_range(self.controls.steps())
+        self.regions.set_steps_range(self.controls.steps())
         self.controls.palette.set_ways(self._ways)
         self._update_hint()
 
@@ -105,9 +102,8 @@ class ClassifyPointsWidget(QWidget):
         self.undo_stack.canRedoChanged.connect(self.controls.redo_button.setEnabled)
         self.controls.undo_button.setEnabled(False)
         self.controls.redo_button.setEnabled(False)
-        self.step_slider.valueChanged.connect(self._on_step_changed)
-        self.multiples.stepClicked.connect(self.step_slider.setValue)
-        self._runner.resultReady.connect(self._on_result)
+        self.regions.failed.connect(self._on_failed)
+        self.regions.resultChanged.connect(self._update_hint)
         self.plot.getViewBox().sigRangeChanged.connect(self._request_regions)
         for key in (QKeySequence(QKeySequence.StandardKey.Delete), QKeySequence(Qt.Key.Key_Backspace)):
             self._shortcut(key, self.remove_selected_point, self.plot)
@@ -124,9 +120,14 @@ class ClassifyPointsWidget(QWidget):
 
     # -- API --------------------------------------------------------------------------------
     def set_snapshot(self, snapshot: ModelSnapshot | None) -> None:
-        """Adapt this classifier from now on (None: no model). Its outputs are the classes offered."""
-        if snapshot is not None and snapshot.task_kind != "classification":
-            raise ValueError("the 2-D classification playground needs a classification model")
+        """Adapt this classifier from now on (None: no model). Its outputs are the classes offered.
+        A model that is not a 2-D point classifier is not used; the hint says why."""
+        self._unusable = ""
+        if snapshot is not None and (snapshot.task_kind != "classification" or tuple(snapshot.input_shape) != (2,)):
+            what = "a regression model" if snapshot.task_kind != "classification" else \
+                f"a classifier of inputs shaped {tuple(snapshot.input_shape)}"
+            self._unusable = f"The model is {what}, not of 2-D points: train or open a 2-D points run."
+            snapshot = None
         self._snapshot = snapshot
         if snapshot is not None:
             self._ways = int(snapshot.spec.outputs)
@@ -135,6 +136,28 @@ class ClassifyPointsWidget(QWidget):
                 self.set_class(0)
         self._update_hint()
         self._request_regions()
+
+    def set_experiment(self, config: ExperimentConfig) -> None:
+        """The experiment in the form: Sample task draws from its 2-D point family (the playground
+        host calls this on every valid edit); a form that is not 2-D points leaves Sample task off."""
+        task = config.task
+        try:
+            family = build_classification_family(task) if task.kind == "classification" else None
+        except ConfigError:
+            family = None
+        if family is not None and tuple(family.input_shape) != (2,):
+            family = None
+        self.set_family(family, task.ways, task.shots, task.queries)
+
+    def drawn_state(self) -> dict:
+        """What the user drew, for saving with the experiment: ``{"points": [[x, y, class], ...]}``."""
+        return {"points": [list(p) for p in self.model.points()]}
+
+    def restore_drawn_state(self, state: dict) -> None:
+        """Inverse of :meth:`drawn_state`; ValueError (one line) and nothing changed on anything else."""
+        if not isinstance(state, dict) or not isinstance(state.get("points"), list):
+            raise ValueError("drawn points must be {\"points\": [[x, y, class], ...]}")
+        self.set_points(state["points"])
 
     def set_family(self, family: ClassificationFamily | None, ways: int, shots: int, queries: int) -> None:
         """The 2-D point distribution Sample task draws N-way K-shot tasks (Q queries per class) from."""
@@ -145,6 +168,11 @@ class ClassifyPointsWidget(QWidget):
             self._ways = int(ways)
             self.controls.palette.set_ways(self._ways)
         self.controls.sample_button.setEnabled(family is not None)
+
+    @property
+    def snapshot(self) -> ModelSnapshot | None:
+        """The classifier being adapted (None: none, or the last one given was not for 2-D points)."""
+        return self._snapshot
 
     @property
     def current_class(self) -> int:
@@ -165,7 +193,8 @@ class ClassifyPointsWidget(QWidget):
         """Replace every point (opening a run): clears the undo stack and the sampled task.
         ValueError for anything that is not a list of (x, y, class)."""
         checked = [as_labelled_point(p) for p in points]
-        self._query, self._selected = None, None
+        self._set_query(None)
+        self._selected = None
         self.undo_stack.clear()
         self._loading = True
         try:
@@ -182,7 +211,8 @@ class ClassifyPointsWidget(QWidget):
         if self._family is None:
             return
         batch = self._family.sample(1, self._ways, self._shots, self._queries, generator=self._generator)
-        support = [(x, y, int(label)) for (x, y), label in zip(batch.x_support[0].tolist(), batch.y_support[0].tolist())]
+        labels = batch.y_support[0].tolist()
+        support = [(x, y, int(label)) for (x, y), label in zip(batch.x_support[0].tolist(), labels)]
         query = QuerySet(batch.x_query[0].clone(), batch.y_query[0].clone())
         self.undo_stack.push(ReplacePointsCommand(self.model, support, "Sample task", on_apply=self._set_query,
                                                   old_extra=self._query, new_extra=query))
@@ -201,13 +231,26 @@ class ClassifyPointsWidget(QWidget):
 
     @property
     def shown_step(self) -> int:
-        return self.step_slider.value()
+        return self.regions.shown_step
 
     def set_step(self, step: int) -> None:
         self.step_slider.setValue(step)
 
     def shutdown(self) -> None:
-        self._runner.shutdown()
+        self.regions.shutdown()
+
+    @property
+    def last_result(self) -> RegionResult | None:
+        return self.regions.last_result
+
+    @property
+    def images(self) -> dict[int, np.ndarray]:
+        """step -> the regions image of the newest edit, for the steps drawn so far."""
+        return self.regions.images
+
+    @property
+    def baseline_images(self) -> dict[int, np.ndarray]:
+        return self.regions.baseline_images
 
     # -- mouse ------------------------------------------------------------------------------
     @Slot(float, float)
@@ -242,7 +285,7 @@ class ClassifyPointsWidget(QWidget):
 
     # -- state changes ----------------------------------------------------------------------
     def _set_query(self, query: QuerySet | None) -> None:
-        self._query = query
+        self._query = self.regions.query = query
 
     @Slot()
     def _on_points_changed(self) -> None:
@@ -255,100 +298,23 @@ class ClassifyPointsWidget(QWidget):
 
     @Slot()
     def _on_settings_changed(self) -> None:
-        self._set_steps_range(self.controls.steps())
+        self.regions.set_steps_range(self.controls.steps())
         self._request_regions()
-
-    def _set_steps_range(self, steps: int) -> None:
-        self.step_slider.setRange(0, steps)
-        self.multiples.set_steps(small_multiple_steps(steps), self.controls.baseline_mode() != BASELINE_OFF)
-        self.multiples.mark_current(self.shown_step)
-        self.step_label.setText(f"{self.shown_step} / {steps}")
-
-    def _current_grid(self) -> RegionGrid:
-        """A GRID_SIZE x GRID_SIZE grid over what the plot shows (the regions follow pan and zoom)."""
-        (x0, x1), (y0, y1) = self.plot.viewRange()
-        if not (x1 > x0 and y1 > y0):
-            return RegionGrid(*POINT_RANGE, *POINT_RANGE, GRID_SIZE)
-        return RegionGrid(float(x0), float(x1), float(y0), float(y1), GRID_SIZE)
 
     @Slot()
     def _request_regions(self) -> None:
-        if not self._runner.is_running():
-            return
-        self._runner.submit(RegionRequest(
-            request_id=self._runner.next_request_id(), snapshot=self._snapshot, points=tuple(self.model.points()),
-            steps=self.controls.steps(), draw_steps=(min(self.shown_step, self.controls.steps()),),
-            lr=self.controls.lr(), baseline=self.controls.baseline_mode(), grid=self._current_grid(),
-            query=self._query))
+        self.regions.request(self._snapshot, tuple(self.model.points()))
 
-    def _request_fill(self) -> None:
-        """Ask for the next step image not drawn yet (the step on screen first); emit when done."""
-        result = self.last_result
-        if result is None or result.adapted is None or not self._runner.is_running():
-            return
-        order = [self.shown_step, *self.multiples.steps, *range(result.steps + 1)]
-        missing = [s for s in order if 0 <= s <= result.steps and s not in self.images]
-        if not missing:
-            self.allStepsShown.emit(result.request_id)
-            return
-        self._runner.submit(RegionRequest(
-            request_id=self._runner.next_request_id(), snapshot=self._snapshot, points=(),
-            steps=result.steps, draw_steps=(missing[0],), grid=result.grid, adapted=result.adapted,
-            baseline_adapted=result.baseline_adapted))
+    @Slot(str)
+    def _on_failed(self, error: str) -> None:
+        self.hint.setText(f"{error}\n{EDIT_HINT}")
 
-    @Slot(object)
-    def _on_result(self, result: RegionResult) -> None:
-        if result.error:
-            self.hint.setText(f"{result.error}\n{EDIT_HINT}")
-            return
-        if not result.fills_in:
-            self.last_result = result
-            self.images, self.baseline_images = {}, {}
-            for step in self.multiples.steps:
-                self.multiples.show_image("model", step, None)
-                self.multiples.show_image("baseline", step, None)
-            self._update_hint()
-        self.images.update(result.images)
-        self.baseline_images.update(result.baseline_images)
-        if not result.fills_in or self.shown_step in result.images:
-            self._show_step()  # the big plot first: it is what the user watches
-        if not result.fills_in:
-            self.regionsShown.emit(result.request_id)
-        points = self.last_result.points if self.last_result is not None else ()
-        for row, images in (("model", result.images), ("baseline", result.baseline_images)):
-            for step, image in images.items():
-                self.multiples.show_image(row, step, image, result.grid, points)
-        self._request_fill()
-
-    @Slot(int)
-    def _on_step_changed(self, step: int) -> None:
-        self.step_label.setText(f"{step} / {self.step_slider.maximum()}")
-        self.multiples.mark_current(step)
-        self._show_step()
-        if step not in self.images:
-            self._request_fill()
-
-    def _show_step(self) -> None:
-        result, step = self.last_result, self.shown_step
-        self.plot.show_regions(self.images.get(step), result.grid if result is not None else None)
-        if result is None or self._snapshot is None:
-            self.controls.show_accuracy(None, None, "", step)
-            self.plot.show_query(None, None)
-            return
-        self.controls.show_accuracy(result.accuracy, result.baseline_accuracy, result.accuracy_on, step,
-                                    result.baseline_label)
-        query = self._query if result.accuracy_on == "query" else None
-        wrong = None
-        if query is not None and result.predicted is not None and step < len(result.predicted):
-            wrong = result.predicted[step] != query.labels.numpy()
-        self.plot.show_query(None if query is None else query.x.numpy(),
-                             None if query is None else query.labels.numpy(), wrong)
-
+    @Slot()
     def _update_hint(self) -> None:
         snapshot = self._snapshot
         if snapshot is None:
             self.controls.show_model("no classifier yet")
-            self.hint.setText(f"{NO_MODEL_HINT}\n{EDIT_HINT}")
+            self.hint.setText(f"{self._unusable or NO_MODEL_HINT}\n{EDIT_HINT}")
             return
         self.controls.show_model(f"model: {snapshot.algorithm}, {self._ways}-way, iteration {snapshot.iteration:,}")
         note = ""

@@ -21,8 +21,11 @@ POINT_PEN = (20, 20, 20)
 QUERY_PEN = (255, 255, 255)
 WRONG_PEN = (0, 0, 0)
 SELECTED_COLOR = (0, 200, 255)
-THUMBNAIL_PX = 96
+# Thumbnails have a fixed box whatever the grid's aspect ratio (the image fits inside it): a box
+# that followed the grid would change the plot's height, so its aspect-locked range, so the grid...
+THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT = 120, 72
 THUMBNAIL_DOT = 2.5
+THUMBNAIL_BORDER = 2  # the frame that marks the step shown
 EMPTY_THUMBNAIL = (235, 235, 235)
 
 
@@ -89,7 +92,7 @@ class ClickableThumbnail(QLabel):
     def __init__(self, step: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.step = step
-        self.setFixedSize(THUMBNAIL_PX, THUMBNAIL_PX)
+        self.setFixedSize(THUMBNAIL_WIDTH + 2 * THUMBNAIL_BORDER, THUMBNAIL_HEIGHT + 2 * THUMBNAIL_BORDER)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
@@ -135,6 +138,7 @@ class SmallMultiples(QWidget):
             return
         for widget in [*self.thumbnails.values(), *self._captions]:
             self._layout.removeWidget(widget)
+            widget.hide()  # at once: deleteLater waits for the event loop
             widget.deleteLater()
         self.thumbnails, self._captions, self.steps = {}, [], list(steps)
         for column, step in enumerate(steps, start=1):
@@ -162,9 +166,8 @@ class SmallMultiples(QWidget):
         if image is None or grid is None:
             thumbnail.setPixmap(_blank())
             return
-        pixmap = QPixmap.fromImage(qimage(image)).scaled(  # the grid's aspect ratio, inside the square
-            round(THUMBNAIL_PX * min(1.0, grid.aspect)), round(THUMBNAIL_PX * min(1.0, 1.0 / grid.aspect)),
-            Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        pixmap = QPixmap.fromImage(qimage(image)).scaled(  # the grid's aspect ratio, inside the box
+            *_fit(grid.aspect), Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
         width, height = pixmap.width(), pixmap.height()
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -179,10 +182,17 @@ class SmallMultiples(QWidget):
 
     def mark_current(self, step: int) -> None:
         for (_, shown), thumbnail in self.thumbnails.items():
-            thumbnail.setStyleSheet("border: 2px solid #00c8ff;" if shown == step else "border: 2px solid transparent;")
+            colour = "#00c8ff" if shown == step else "transparent"
+            thumbnail.setStyleSheet(f"border: {THUMBNAIL_BORDER}px solid {colour};")
+
+
+def _fit(aspect: float) -> tuple[int, int]:
+    """The largest width x height of this aspect ratio inside the thumbnail box."""
+    width = min(THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT * aspect)
+    return max(1, round(width)), max(1, round(width / aspect))
 
 
 def _blank() -> QPixmap:
-    pixmap = QPixmap(THUMBNAIL_PX, THUMBNAIL_PX)
+    pixmap = QPixmap(THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT)
     pixmap.fill(pg.mkColor(EMPTY_THUMBNAIL))
     return pixmap

@@ -1,4 +1,4 @@
-"""The latest validation's adaptation curve: query MSE after 0, 1, ... inner steps.
+"""The latest validation's adaptation curve: query MSE (accuracy for classification) after 0, 1, ... inner steps.
 
 Drawn for the meta-learned initialisation and, when the run trains one, for the
 "pretrained on all tasks" baseline, each with its 95% confidence band (as in Finn et al. 2017,
@@ -22,9 +22,10 @@ META_COLOR = (41, 128, 185)
 BASELINE_COLOR = (127, 140, 141)
 BAND_ALPHA = 50
 LOG_BAND_FLOOR = 0.01  # on a log axis a band reaching below zero is drawn down to 1% of the mean
-EMPTY_TEXT = "The query MSE after 0, 1, 2, … inner steps appears here at the first validation"
+EMPTY_TEXT = "The query MSE (or accuracy) after 0, 1, 2, … inner steps appears here at the first validation"
 STEPS_LABEL = "inner gradient steps"
 EMPTY_RANGE = ((0.0, 10.0), (0.0, 1.0))
+METRIC_LABELS = {"mse": "query MSE (validation tasks)", "accuracy": "query accuracy (validation tasks)"}
 
 
 class _CurveWithBand:
@@ -46,7 +47,7 @@ class _CurveWithBand:
         steps = np.asarray(curve.steps, dtype=np.float64)
         mse, ci = np.asarray(curve.mse, dtype=np.float64), np.asarray(curve.ci95, dtype=np.float64)
         self.line.setData(steps, mse)
-        self.upper.setData(steps, mse + ci)
+        self.upper.setData(steps, mse + ci if curve.metric != "accuracy" else np.minimum(mse + ci, 1.0))
         self.lower.setData(steps, np.maximum(mse - ci, mse * LOG_BAND_FLOOR if log_scale else 0.0))
 
 
@@ -97,6 +98,7 @@ class AdaptationCurvePlot(pg.PlotWidget):
         self.baseline.show(record.baseline if record is not None else None, self.log_scale)
         item = self.getPlotItem()
         item.setTitle(None if record is None else curve_key(record), size="9pt")  # None: no title row
+        item.setLabel("left", METRIC_LABELS.get(record.curve.metric if record is not None else "mse"))
         item.setLabel("bottom", STEPS_LABEL if record is None else f"{STEPS_LABEL} · validation at iteration "
                                                                    f"{record.iteration:,}")
         self.empty_message.set_visible(record is None)

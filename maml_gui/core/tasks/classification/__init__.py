@@ -8,7 +8,8 @@ one line (for the app and ``maml-gui presets``).
 from __future__ import annotations
 
 from .base import ClassificationFamily, ClassificationSpec, ClassificationTaskBatch, ProgressCallback
-from .dataset_folders import DatasetFolderInfo, inspect_dataset_folder, list_dataset
+from .dataset_folders import DatasetFolderInfo, inspect_dataset_folder
+from .folder_cache import folder_family
 from .glyphs import GlyphFamily
 from .image_folders import SPLITS, ImageFolderFamily
 from .points import POINT_FAMILIES, POINT_RANGE
@@ -54,8 +55,7 @@ def build_classification_family(spec: ClassificationSpec,
         return _POINT_CLASSES[spec.family]()
     if spec.family == GlyphFamily.name:
         return GlyphFamily(spec.image_size, spec.channels, spec.rotations, spec.split_seed)
-    listing = list_dataset(spec.root, spec.family)
-    family = ImageFolderFamily(listing, spec.image_size, spec.channels, spec.rotations, spec.split_seed, progress)
+    family = folder_family(spec, progress)   # the last decoded folder is kept for the next identical build
     for split in SPLITS:   # refuse now, not at the first validation, a folder too small for the episodes
         family.check_episode(spec.ways, spec.shots, spec.queries, split)
     return family
