@@ -56,7 +56,11 @@ def train_distributed(args, load_config, user_errors: tuple) -> int:
     """One rank of ``maml-gui train`` under torchrun; returns its exit status."""
     from .cli_train import TrainUsageError, load_trainer, run_training
 
-    info = distributed.group_info()
+    try:
+        info = distributed.group_info()
+    except DistributedSetupError as err:
+        print(f"maml-gui: error: {one_line(err)}", file=sys.stderr)
+        return 2
     hooks = RankHooks(info.rank, info.world_size)
     previous = _install_stop_signals(hooks)
     try:

@@ -59,9 +59,14 @@ class ComparedRun:
         """``{"training.algorithm": "maml", ...}`` (a copy)."""
         return dict(self._flat)
 
+    @cached_property
+    def _rows(self) -> np.ndarray:  # [logged iterations, columns]: converted once, not at every redraw
+        return np.asarray(self.history.rows, dtype=np.float64).reshape(-1, 5)
+
     def loss_curve(self, x_axis: str = X_ITERATION) -> tuple[np.ndarray, np.ndarray]:
         """(x, query loss after adaptation) of every logged iteration; x the iteration or seconds trained."""
-        return history_curve(self.history, x_axis)
+        rows = self._rows
+        return (rows[:, 4] if x_axis == X_WALL_TIME else rows[:, 0]), rows[:, 2]
 
     def adaptation_curve(self) -> AdaptationCurve | None:
         """The metric after 0, 1, ... inner steps at the last validation."""
@@ -77,15 +82,6 @@ def key_settings(config: ExperimentConfig, iteration: int) -> str:
     what = f"{task.ways}-way {task.shots}-shot {task.family}" if task.kind == "classification" else task.family
     steps = f"{t.inner_steps} step{'s' if t.inner_steps != 1 else ''}"
     return f"{t.algorithm} · {what} · lr {t.inner_lr:g} × {steps} · seed {t.seed} · {iteration:,} it."
-
-
-def history_curve(history: MetricsHistory, x_axis: str = X_ITERATION) -> tuple[np.ndarray, np.ndarray]:
-    """(x, training query loss after adaptation) of a metrics history, by iteration or wall time."""
-    if not history.rows:
-        return np.empty(0), np.empty(0)
-    rows = np.asarray(history.rows, dtype=np.float64)
-    x = rows[:, 4] if x_axis == X_WALL_TIME else rows[:, 0]
-    return x, rows[:, 2]
 
 
 def read_compared_run(path: str | Path, sweep: Path | None = None) -> ComparedRun:
@@ -161,5 +157,5 @@ def sweep_fields(sweep: Path) -> list[str]:
         return []
 
 
-__all__ = ["ComparedRun", "RunError", "X_ITERATION", "X_WALL_TIME", "find_run_folders", "history_curve",
+__all__ = ["ComparedRun", "RunError", "X_ITERATION", "X_WALL_TIME", "find_run_folders",
            "key_settings", "read_compared_run", "sweep_fields"]

@@ -63,9 +63,17 @@ def launched_by_torchrun(env: Mapping[str, str] = os.environ) -> bool:
 
 
 def group_info(env: Mapping[str, str] = os.environ) -> ProcessGroupInfo:
-    world = int(env["WORLD_SIZE"])
-    local_world = int(env.get("LOCAL_WORLD_SIZE", world))
-    return ProcessGroupInfo(int(env["RANK"]), world, int(env.get("LOCAL_RANK", 0)), local_world)
+    """This process's place in the run, from torchrun's variables (one line when they are malformed)."""
+    try:
+        world = int(env["WORLD_SIZE"])
+        info = ProcessGroupInfo(int(env["RANK"]), world, int(env.get("LOCAL_RANK", 0)),
+                                int(env.get("LOCAL_WORLD_SIZE", world)))
+    except (KeyError, ValueError):
+        raise DistributedSetupError("RANK, WORLD_SIZE, LOCAL_RANK and LOCAL_WORLD_SIZE must be whole numbers "
+                                    "(as torchrun sets them)") from None
+    if not (0 <= info.rank < info.world_size and 0 <= info.local_rank and 1 <= info.local_world_size):
+        raise DistributedSetupError(f"RANK {info.rank} does not fit WORLD_SIZE {info.world_size}")
+    return info
 
 
 def timeout_s(env: Mapping[str, str] = os.environ) -> float:

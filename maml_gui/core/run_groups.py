@@ -63,7 +63,8 @@ def mean_band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = safe.sum(axis=0) / count
         variance = (np.where(finite, values - mean, 0.0) ** 2).sum(axis=0) / (count - 1)
-        t = np.array([t_quantile_975(int(n) - 1) if n >= 2 else math.nan for n in count])
+        table = np.array([t_quantile_975(n - 1) if n >= 2 else math.nan for n in range(int(count.max(initial=0)) + 1)])
+        t = table[count]
         half = np.where(count >= 2, t * np.sqrt(variance / count), 0.0)
     mean = np.where(count > 0, mean, np.nan)
     return mean, half

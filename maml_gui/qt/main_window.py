@@ -34,6 +34,7 @@ from maml_gui.qt.panels.status_bar import TrainingStatusBar
 from maml_gui.qt.panels.training_status import TrainingStatusPanel
 from maml_gui.qt.playground import PlaygroundWidget
 from maml_gui.qt.playground.by_kind import PlaygroundHost
+from maml_gui.qt.playground.draw_link import DrawnTaskLink
 from maml_gui.qt.playground.compare_models import CompareModels
 from maml_gui.qt.plots import AdaptationCurvePlot
 from maml_gui.qt.plots.loss_panel import MetaLossPanel
@@ -99,7 +100,7 @@ class MainWindow(QMainWindow):
                                       self.show_error, self._show_message, self)
         self.compare = CompareModels(self.playground, self.session.snapshot_changed, self._session_snapshot, self)
         self.sweeps.compareRequested.connect(self.compare.open)
-        self.sweeps.runRead.connect(self.runs.model.add_compared)  # a sweep's trials join the Runs panel live
+        self.sweeps.runsRead.connect(self.runs.model.add_many)  # a sweep's trials join the Runs panel live
         self.compare.set_visible_runs_source(self._visible_runs)
         add_sweep_menu_items(self, self.sweeps, self.compare.action)
         self.export_source = SessionExportSource(self.session)
@@ -114,6 +115,7 @@ class MainWindow(QMainWindow):
         self.window_actions.loss_log_scale.setChecked(self.loss_plot.log_scale)
         self._connect()
         self.session.points_provider = self.playground.points
+        self.drawn_task_link = DrawnTaskLink(self.session, self.playground_host, self)  # drawing.json
         self._shut_down = False
         self._show_config(self.session.config)
         self._update_actions()

@@ -138,6 +138,10 @@ def test_torchruns_environment_is_recognised_and_the_timeout_checked():
     assert distributed.launched_by_torchrun({"RANK": "1", "WORLD_SIZE": "2"})
     assert not distributed.launched_by_torchrun({"RANK": "0", "WORLD_SIZE": "1"})  # one process: the plain path
     assert not distributed.launched_by_torchrun({"WORLD_SIZE": "x", "RANK": "0"})
+    assert distributed.group_info({"RANK": "1", "WORLD_SIZE": "2"}) == distributed.ProcessGroupInfo(1, 2, 0, 2)
+    for bad in ({"RANK": "x", "WORLD_SIZE": "2"}, {"RANK": "2", "WORLD_SIZE": "2"}, {"WORLD_SIZE": "2"}):
+        with pytest.raises(distributed.DistributedSetupError):
+            distributed.group_info(bad)
     assert distributed.timeout_s({}) == distributed.DEFAULT_TIMEOUT_S
     assert distributed.timeout_s({distributed.TIMEOUT_ENV: "3"}) == 3.0
     for bad in ("soon", "0", "1e9"):

@@ -118,10 +118,9 @@ def test_overlaid_curves_use_the_shared_smoothing_slider_and_wall_time(qtbot, wi
     x, raw = run.loss_curve()
     line = named_lines(window.runs.loss_overlay)["algorithm=maml,seed=1"]
     assert data(line)[0].tolist() == x.tolist() and data(line)[1] == pytest.approx(raw)
-    slider.setValue(0.5)
-    assert line is not named_lines(window.runs.loss_overlay)["algorithm=maml,seed=1"]
-    line = named_lines(window.runs.loss_overlay)["algorithm=maml,seed=1"]
-    assert data(line)[1] == pytest.approx(debiased_ema(raw, 0.5)[0])
+    slider.setValue(0.5)  # a dragged slider redraws at most every 80 ms
+    qtbot.waitUntil(lambda: data(line)[1] == pytest.approx(debiased_ema(raw, 0.5)[0]), timeout=2_000)
+    assert named_lines(window.runs.loss_overlay)["algorithm=maml,seed=1"] is line  # one item, updated
     window.runs.panel.x_axis_combo.setCurrentText("wall time")
     line = named_lines(window.runs.loss_overlay)["algorithm=maml,seed=1"]
     assert data(line)[0].tolist() == [row[4] for row in run.history.rows]
@@ -228,3 +227,25 @@ def test_folders_asked_for_while_reading_are_read_after_and_closing_stops_the_re
     window.runs.open_folder(sweep)
     assert window.runs.model.is_loading()
     assert window.runs.shutdown()
+
+
+def test_log_scale_and_training_while_comparing_keep_the_overlay(qtbot, window, compared_runs):
+    window.runs.model.add_run(compared_runs[0] / "algorithm=maml,seed=0")
+    window.runs.model.add_run(compared_runs[0] / "algorithm=maml,seed=1")
+    window.runs.model.set_group_fields(())  # both in one group: mean and band
+    loss = window.runs.loss_overlay
+    window.window_actions.loss_log_scale.setChecked(False)
+    window.window_actions.loss_log_scale.setChecked(True)
+    band = next(item for item in loss.items if isinstance(item, pg.FillBetweenItem))
+    lower, upper = data(band.curves[0])[1], data(band.curves[1])[1]
+    mean = data(named_lines(loss)["all runs (2 runs)"])[1]
+    assert np.any(mean - (upper - mean) < 0)  # with 2 seeds (t = 12.7) the band reaches below zero ...
+    assert lower == pytest.approx(np.maximum(mean - (upper - mean), 0.01 * mean))  # ... cut at 1% of the mean
+    window.runs.model.set_group_fields(None)
+    window.window_actions.start.trigger()
+    qtbot.waitUntil(lambda: window.session.iteration == 40 and window.session.state.name == "IDLE", timeout=20_000)
+    qtbot.waitUntil(lambda: "current experiment" in legend_names(loss), timeout=5_000)
+    assert not window.loss_plot.after_curve.isVisible() and loss.active
+    adaptation = window.runs.adaptation_overlay  # the plot's own last report may retitle it until the overlay's turn
+    qtbot.waitUntil(lambda: adaptation.item.titleLabel.text == "each run's last validation", timeout=5_000)
+    assert "current experiment" in legend_names(adaptation)

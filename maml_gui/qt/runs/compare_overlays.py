@@ -2,7 +2,7 @@
 
 :class:`MetaLossOverlay` draws each run's training query loss after adaptation against the
 iteration or the seconds trained, smoothed with the meta-loss dock's own slider (the raw
-losses faintly behind); grouped, each group's smoothed curves become their mean with a 95%
+losses faintly behind, for up to :data:`RAW_RUNS` runs); grouped, each group's smoothed curves become their mean with a 95%
 band over the group's runs. :class:`AdaptationOverlay` draws each run's last validation
 curve (the metric after 0, 1, ... inner steps); grouped, the mean over the group's runs with
 its 95% band.
@@ -11,13 +11,16 @@ its 95% band.
 from __future__ import annotations
 
 from PySide6.QtCore import Slot
+from superqt.utils import qthrottled
 
 from maml_gui.core.compared_run import X_WALL_TIME, ComparedRun
 from maml_gui.core.run_groups import curves_mean_band, group_runs, steps_mean_band
 from maml_gui.qt.plots.smoothing import MAX_WEIGHT, debiased_ema
-from maml_gui.qt.runs.plot_overlay import PlotOverlay, drawable, flat_config, group_color
+from maml_gui.qt.runs.plot_overlay import RAW_ALPHA, PlotOverlay, drawable, flat_config, group_color
 from maml_gui.qt.runs.runs_model import RunEntry
 
+RAW_RUNS = 10  # the raw losses are drawn faintly behind the smoothed ones of at most this many runs
+SMOOTHING_INTERVAL_MS = 80  # a dragged smoothing slider redraws the compared runs at most this often
 LOSS_NAMES = {"regression": "query MSE", "classification": "query cross-entropy"}
 METRIC_NAMES = {"mse": "query MSE", "accuracy": "query accuracy"}
 
@@ -40,6 +43,7 @@ class MetaLossOverlay(PlotOverlay):
     def __init__(self, plot, model, smoothing_slider) -> None:
         super().__init__(plot, model)
         self.smoothing_slider = smoothing_slider
+        self._redraw_soon = qthrottled(self.redraw, SMOOTHING_INTERVAL_MS, parent=self)
         smoothing_slider.valueChanged.connect(self._on_smoothing_changed)
 
     def restore_plot(self) -> None:
@@ -51,7 +55,7 @@ class MetaLossOverlay(PlotOverlay):
     @Slot(float)
     def _on_smoothing_changed(self, _weight: float) -> None:
         if self.active:
-            self.redraw()
+            self._redraw_soon()
 
     def _smoothed(self, run: ComparedRun):
         x, y = run.loss_curve(self.model.x_axis)
@@ -66,8 +70,9 @@ class MetaLossOverlay(PlotOverlay):
         if fields is None:
             for entry in entries:
                 x, raw, smooth = self._smoothed(entry.run)
-                self.add_line(entry.color, x, raw, alpha=48)
-                self.add_line(entry.color, x, smooth, name=entry.name)
+                if len(entries) <= RAW_RUNS:
+                    self.add_line(f"raw {entry.key}", entry.color, x, raw, alpha=RAW_ALPHA)
+                self.add_line(entry.key, entry.color, x, smooth, name=entry.name)
         else:
             colors = self.model.group_colors()
             for index, group in enumerate(group_runs(entries, fields, flat_config)):
@@ -77,8 +82,8 @@ class MetaLossOverlay(PlotOverlay):
                 if band is None:
                     continue
                 if band.count > 1:
-                    self.add_band(color, band.x, band.mean, band.lower, band.upper)
-                self.add_line(color, band.x, band.mean, name=_group_text(group.label, band.count))
+                    self.add_band(group.label, color, band.x, band.mean, band.lower, band.upper)
+                self.add_line(group.label, color, band.x, band.mean, name=_group_text(group.label, band.count))
         self.set_title(note)
 
 
@@ -98,7 +103,7 @@ class AdaptationOverlay(PlotOverlay):
         if fields is None:
             for entry in entries:
                 curve = entry.run.adaptation_curve()
-                self.add_line(entry.color, curve.steps, curve.values, name=entry.name, symbol="o")
+                self.add_line(entry.key, entry.color, curve.steps, curve.values, name=entry.name, symbol="o")
             title = "each run's last validation"
         else:
             colors = self.model.group_colors()
@@ -109,7 +114,8 @@ class AdaptationOverlay(PlotOverlay):
                 if band is None:
                     continue
                 if band.count > 1:
-                    self.add_band(color, band.x, band.mean, band.lower, band.upper)
-                self.add_line(color, band.x, band.mean, name=_group_text(group.label, band.count), symbol="o")
+                    self.add_band(group.label, color, band.x, band.mean, band.lower, band.upper)
+                self.add_line(group.label, color, band.x, band.mean, name=_group_text(group.label, band.count),
+                              symbol="o")
             title = "mean over each group's runs, 95% band"
         self.set_title(" · ".join(part for part in (title, note) if part))
