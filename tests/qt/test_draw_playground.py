@@ -192,6 +192,15 @@ def test_drawn_task_saved_and_reloaded(qtbot, playground, tmp_path):
     for cell, image in images.items():
         assert torch.equal(playground.draw.images[cell], image)
     assert wait_for_result(qtbot, playground.draw).tests == (0,)
+    state = playground.drawn_state()
+    playground.draw.clear_all()
+    assert playground.drawn_state() is None
+    playground.restore_drawn_state(state)
+    assert playground.drawn_task() == drawn
+    from maml_gui.core.run_validation import RunError
+    with pytest.raises(RunError):
+        playground.restore_drawn_state({"format": "maml-gui-drawing", "ways": 5})
+    assert playground.drawn_task() == drawn                 # nothing lost on bad input
 
 
 def test_the_session_saves_the_drawn_task_with_the_experiment(qtbot, playground, tmp_path):
@@ -240,3 +249,49 @@ def test_fewer_classes_and_more_examples_are_chosen_and_undone(qtbot, playground
     draw.undo_stack.undo()
     assert (draw.task.ways, draw.task.shots) == (5, 1) and draw.ways_spin.value() == 5
     assert draw.task.support[4][0]                                    # class 5 is back with its drawing
+
+
+@pytest.fixture
+def glyph_run(tmp_path):
+    """A glyphs-5way-1shot run made by the CLI (tiny: 4 filters, 2 iterations)."""
+    from maml_gui.cli import main
+
+    run = tmp_path / "glyph-run"
+    overrides = ["model.filters=4", "training.meta_batch=2", "task.queries=1", "training.val_interval=2",
+                 "training.val_tasks=2", "training.baseline=false"]
+    args = ["train", "--preset", "glyphs-5way-1shot", "--iterations", "2", "--threads", "1", "--quiet", "--out", str(run)]
+    for override in overrides:
+        args += ["--set", override]
+    assert main(args) == 0
+    return run
+
+
+def test_the_window_draws_on_a_cli_made_glyph_run_and_saves_the_drawing(qtbot, glyph_run):
+    from maml_gui.qt import settings as keys
+    from maml_gui.qt.main_window import MainWindow
+
+    def open_window(run):
+        window = MainWindow()
+        window.settings.set(keys.CONFIRM_DISCARD, False)
+        qtbot.addWidget(window)
+        window.show()
+        assert window.session.open_run(run)
+        return window
+
+    window = open_window(glyph_run)
+    playground = window.playground_host.current()
+    assert isinstance(playground, DrawPlaygroundWidget)
+    assert playground.draw.snapshot is window.session.snapshot and playground.draw.snapshot.iteration == 2
+    sampled = wait_for_result(qtbot, playground.sample)   # sampled before the model arrived: adapted after
+    assert sampled.error == "" and sampled.probabilities.shape == (6, 10, 5)
+    draw_task(qtbot, playground, tests=(3,))
+    result = wait_for_result(qtbot, playground.draw)
+    assert result.error == "" and result.probabilities.shape == (6, 1, 5)
+    assert window.session.save_run()                                  # into the opened run
+    assert load_run(glyph_run).drawing == playground.drawn_task()
+    drawn = playground.drawn_task()
+    window.close()
+
+    again = open_window(glyph_run)
+    assert again.playground_host.current().drawn_task() == drawn
+    again.close()

@@ -57,7 +57,7 @@ from maml_gui.core.snapshot import ModelSnapshot
 PlaygroundFactory = Callable[[QWidget], QWidget]
 REGRESSION, POINTS, IMAGES = "regression", "points", "images"
 # key -> modules that register that key's playground when imported (one line per playground)
-BUILT_IN_PLAYGROUNDS: dict[str, tuple[str, ...]] = {POINTS: (), IMAGES: ()}
+BUILT_IN_PLAYGROUNDS: dict[str, tuple[str, ...]] = {POINTS: (), IMAGES: ("maml_gui.qt.playground.draw_playground",)}
 _factories: dict[str, PlaygroundFactory] = {}
 
 

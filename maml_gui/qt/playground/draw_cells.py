@@ -125,7 +125,8 @@ class DrawTaskGrid(QWidget):
         label.setToolTip("Characters to classify after adapting to the classes above")
         self._layout.addWidget(label, ways, 0)
         for t in range(tests):
-            self._add(("test", 0, t), ways + 1 + t // max(shots, 4), 1 + t % max(shots, 4), class_colour(-1))
+            per_row = max(shots, 2)
+            self._add(("test", 0, t), ways + 1 + t // per_row, 1 + t % per_row, class_colour(-1))
         self._layout.setRowStretch(self._layout.rowCount(), 1)
         self._layout.setColumnStretch(self._layout.columnCount(), 1)
         if self.selected not in self.thumbs:

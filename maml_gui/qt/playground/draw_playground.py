@@ -12,12 +12,13 @@ from __future__ import annotations
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QSpinBox, QTabWidget, QVBoxLayout, QWidget
 
-from maml_gui.core.drawn_task import DrawnTask
+from maml_gui.core.drawn_task import DrawnTask, parse_drawn_task
 from maml_gui.core.snapshot import ModelSnapshot
 from maml_gui.core.stroke_raster import DrawingStyle, style_for_images
 
 from maml_gui.qt.panels.algorithm_names import model_algorithm_name
 
+from .by_kind import IMAGES, register_playground
 from .draw_sample_view import SampleTaskView
 from .draw_task_widget import DrawTaskWidget
 
@@ -115,6 +116,15 @@ class DrawPlaygroundWidget(QWidget):
     def set_drawn_task(self, task: DrawnTask | None) -> None:
         self.draw.set_drawn_task(task)
 
+    def drawn_state(self) -> dict | None:
+        """The drawn task as the JSON document of ``drawing.json``; None when nothing is drawn."""
+        task = self.drawn_task()
+        return None if task.is_empty() else task.to_json()
+
+    def restore_drawn_state(self, state: dict) -> None:
+        """Show a document from :meth:`drawn_state`; RunError (one line) when it is malformed."""
+        self.set_drawn_task(parse_drawn_task(state))
+
     def shutdown(self) -> None:
         self.draw.shutdown()
         self.sample.shutdown()
@@ -123,3 +133,6 @@ class DrawPlaygroundWidget(QWidget):
     def _on_settings_changed(self) -> None:
         self.draw.request_adaptation()
         self.sample.request_adaptation()
+
+
+register_playground(IMAGES, DrawPlaygroundWidget)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVB
 
 from .draw_cells import ImageThumb, class_colour
 
-ROW, LABEL, COLUMN = 18, 52, 38
+ROW, LABEL, COLUMN = 18, 46, 34
 
 
 def step_label(step: int) -> str:

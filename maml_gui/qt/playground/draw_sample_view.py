@@ -41,6 +41,7 @@ class SampleTaskView(QWidget):
         self.query_thumbs: list[ImageThumb] = []
         self._generator = torch.Generator()
         self._generator.seed()
+        self._seed: int | None = None  # of the task being sampled or shown
         self._runner = AdaptationRunner(self, compute=compute)
         self._runner.resultReady.connect(self._on_result)
 
@@ -60,6 +61,7 @@ class SampleTaskView(QWidget):
         self.plot.setLabel("bottom", "inner steps")
         self.plot.setLabel("left", "query accuracy")
         self.plot.setYRange(0, 1)
+        self.plot.setXRange(0, 5)
         self.plot.setMouseEnabled(False, False)
         self.curve = self.plot.plot([], [], pen=pg.mkPen("#1f77b4", width=1), symbol="o", symbolSize=6)
         self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
@@ -93,7 +95,7 @@ class SampleTaskView(QWidget):
         """The image task distribution Sample task draws from (its test classes); a new one samples anew."""
         changed = task_config != self.task_config
         self.task_config = task_config
-        if changed and self.batch is not None:
+        if changed and (self.batch is not None or self._seed is not None):
             self.sample_task()
 
     def set_snapshot(self, snapshot: ModelSnapshot | None) -> None:
@@ -107,18 +109,21 @@ class SampleTaskView(QWidget):
             return
         if not self._runner.is_running():
             return
-        seed = int(torch.randint(0, 2 ** 62, (1,), generator=self._generator).item())
+        self._seed = int(torch.randint(0, 2 ** 62, (1,), generator=self._generator).item())
+        self.batch = None
         self.accuracy_text.setText("Sampling a task…")
-        self._runner.submit(SampledRequest(self._runner.next_request_id(), self.snapshot, self._steps(), self._lr(),
-                                           task_config=self.task_config, queries=QUERIES_PER_CLASS, seed=seed))
+        self.request_adaptation()
 
     def shutdown(self) -> None:
         self._runner.shutdown()
 
     def request_adaptation(self) -> None:
-        if self.batch is not None and self._runner.is_running():
-            self._runner.submit(SampledRequest(self._runner.next_request_id(), self.snapshot, self._steps(),
-                                               self._lr(), batch=self.batch))
+        """Adapt to the task shown; while one is being sampled, sample it again (same seed) for the new settings."""
+        if not self._runner.is_running() or (self.batch is None and self._seed is None):
+            return
+        self._runner.submit(SampledRequest(self._runner.next_request_id(), self.snapshot, self._steps(), self._lr(),
+                                           batch=self.batch, task_config=self.task_config,
+                                           queries=QUERIES_PER_CLASS, seed=self._seed or 0))
 
     # -- drawing ------------------------------------------------------------------------------
     def _lay_out(self) -> None:

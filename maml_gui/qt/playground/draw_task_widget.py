@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSpinBox, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from maml_gui.core.drawn_adaptation import ClassProbabilities, DrawnRequest, compute
 from maml_gui.core.drawn_task import MAX_SHOTS, MAX_TESTS, MAX_WAYS, Cell, DrawnTask
@@ -53,12 +54,14 @@ class DrawTaskWidget(QWidget):
         self.grid = DrawTaskGrid()
         self.results = ProbabilityList()
         self.where = QLabel()
+        self.where.setWordWrap(True)
+        self.results.setMinimumWidth(300)
         buttons = QHBoxLayout()
-        self.undo_button = self._button(buttons, "Undo stroke", self.undo_stack.undo, "Ctrl+Z")
-        self.erase_button = self._button(buttons, "Erase example", self.erase_selected, "Delete")
-        self.clear_button = self._button(buttons, "Clear all", self.clear_all, "")
-        self.add_test_button = self._button(buttons, "+ Test", self.add_test, "")
-        self.next_button = self._button(buttons, "Next ▸", self.select_next, "Return")
+        self.undo_button = self._button(buttons, "Undo", "Undo the last stroke", self.undo_stack.undo, "Ctrl+Z")
+        self.erase_button = self._button(buttons, "Erase", "Erase the selected example", self.erase_selected, "Delete")
+        self.clear_button = self._button(buttons, "Clear", "Erase every drawing", self.clear_all, "")
+        self.add_test_button = self._button(buttons, "+ Test", "Add a test drawing", self.add_test, "")
+        self.next_button = self._button(buttons, "Next ▸", "Go to the next empty example", self.select_next, "Return")
         self.undo_stack.canUndoChanged.connect(self.undo_button.setEnabled)
         self.undo_button.setEnabled(False)
 
@@ -66,7 +69,7 @@ class DrawTaskWidget(QWidget):
         left.addWidget(self.where)
         left.addWidget(self.pad, stretch=1)
         left.addLayout(buttons)
-        grid_scroll = QScrollArea()
+        self.grid_scroll = grid_scroll = QScrollArea()
         grid_scroll.setWidgetResizable(True)
         grid_scroll.setWidget(self.grid)
         grid_scroll.setMinimumWidth(200)
@@ -74,7 +77,7 @@ class DrawTaskWidget(QWidget):
         self.ways_spin.setRange(2, MAX_WAYS)
         self.shots_spin.setRange(1, MAX_SHOTS)
         sizes = QHBoxLayout()
-        for text, spin in (("Classes", self.ways_spin), ("Examples each", self.shots_spin)):
+        for text, spin in (("Classes", self.ways_spin), ("× examples", self.shots_spin)):
             sizes.addWidget(QLabel(text))
             sizes.addWidget(spin)
             spin.valueChanged.connect(self._on_size_edited)
@@ -86,7 +89,7 @@ class DrawTaskWidget(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(left, stretch=3)
-        layout.addLayout(middle, stretch=2)
+        layout.addLayout(middle, stretch=1)
         layout.addWidget(self.results, stretch=3)
         for key, slot in (("Ctrl+Shift+Z", self.undo_stack.redo), ("Ctrl+Y", self.undo_stack.redo),
                           ("Backspace", self.erase_selected)):
@@ -102,11 +105,14 @@ class DrawTaskWidget(QWidget):
         self._rebuild()
         self.select(("support", 0, 0))
 
-    def _button(self, row: QHBoxLayout, text: str, slot, key: str) -> QPushButton:
-        button = QPushButton(text)
+    def _button(self, row: QHBoxLayout, text: str, tip: str, slot, key: str) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         button.clicked.connect(slot)
+        button.setToolTip(tip)
         if key:
-            button.setToolTip(f"{text} ({QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)})")
+            button.setToolTip(f"{tip} ({QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)})")
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
@@ -163,11 +169,12 @@ class DrawTaskWidget(QWidget):
         if cell is None or cell not in self.grid.thumbs:
             return
         self.grid.select(cell)
+        self.grid_scroll.ensureWidgetVisible(self.grid.thumbs[cell])
         kind, row, _ = cell
         colour = class_colour(row if kind == "support" else -1)
         self.pad.set_example(self.model.example(cell), f"Draw {cell_name(cell)} here", colour)
-        self.where.setText(f"<b style='color:{colour.name()}'>Drawing {cell_name(cell)}</b> — click a thumbnail "
-                           f"to draw another; Next ▸ (Enter) goes to the next empty one")
+        self.where.setText(f"<b style='color:{colour.name()}'>Drawing {cell_name(cell)}</b> · click a thumbnail "
+                           f"to draw another")
 
     def select_next(self) -> None:
         """The next empty cell after the selected one (support first, then tests)."""
