@@ -240,6 +240,7 @@ class MainWindow(QMainWindow):
         self.playground_host.show_experiment(config)
         self.loss_panel.set_experiment(self.session.model_config or config)
         self.status_panel.set_total(config.training.iterations)
+        self.status_panel.set_classification((self.session.model_config or config).task.kind == "classification")
         if self.session.state is TrainingState.IDLE:  # while training the reports say the total
             self.training_status.set_total(config.training.iterations)
         self._update_title()

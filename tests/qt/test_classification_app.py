@@ -134,6 +134,11 @@ def test_a_cli_classification_run_opens_with_identical_curves(qtbot, window, tmp
     assert np.array_equal(drawn(window.adaptation_plot.meta.line), run.history.validations[-1].curve.values)
     x = torch.rand(6, 2)
     assert torch.equal(window.current_snapshot().predict(x), run.snapshot.predict(x))
+    status = window.status_panel  # an opened classifier's rows say accuracy before any report
+    assert status.form.labelForField(status.validation).text() == "Validation acc."
+    window.window_actions.new_experiment.trigger()  # the default experiment is regression
+    assert window.current_config().task.kind == "regression"
+    assert status.form.labelForField(status.validation).text() == "Validation MSE"
 
 
 def test_save_open_and_resume_a_classification_run(qtbot, window, tmp_path):

@@ -61,11 +61,9 @@ class TrainingStatusPanel(QWidget):
         form.addRow("Elapsed / left", self.time)
         form.addRow("Train MSE", self.losses)
         form.addRow("Validation MSE", self.validation)
-        self.losses.setToolTip("query MSE of the latest meta-batch, before → after the inner steps")
-        self.validation.setToolTip("query MSE on the validation tasks, before → after the inner steps, "
-                                   "at the latest validation's iteration")
         form.addRow("Device", self.device)
         self.form = form
+        self.set_classification(False)
         layout = QVBoxLayout(self)
         if actions:
             layout.addLayout(buttons)
@@ -94,6 +92,16 @@ class TrainingStatusPanel(QWidget):
             fit_width(label, ROOM_FOR)
             label.setText("–")
 
+    def set_classification(self, classification: bool) -> None:
+        """Name the rows after the experiment's metric: MSE, or loss and accuracy (set when a
+        config is shown too, so an opened classification run never reads 'Train MSE')."""
+        self.form.labelForField(self.losses).setText("Train loss · acc." if classification else "Train MSE")
+        self.form.labelForField(self.validation).setText("Validation acc." if classification else "Validation MSE")
+        what = "cross-entropy and accuracy" if classification else "MSE"
+        self.losses.setToolTip(f"query {what} of the latest meta-batch, before → after the inner steps")
+        self.validation.setToolTip(f"query {'accuracy' if classification else 'MSE'} on the validation tasks, "
+                                   "before → after the inner steps, at the latest validation's iteration")
+
     def set_total(self, total: int) -> None:
         self.progress_bar.setMaximum(max(total, 1))
         self._show_count()
@@ -111,8 +119,7 @@ class TrainingStatusPanel(QWidget):
         left = "done" if progress.finished else "stopped" if progress.stopped else format_duration(progress.eta_s)
         show_text(self.time, f"{format_duration(progress.elapsed_s)} / {left}")
         classification = progress.metric == "accuracy"
-        self.form.labelForField(self.losses).setText("Train loss · acc." if classification else "Train MSE")
-        self.form.labelForField(self.validation).setText("Validation acc." if classification else "Validation MSE")
+        self.set_classification(classification)
         if progress.loss_after.size:
             accuracy = (f" · {float(progress.accuracy_after[-1]):.0%}" if classification
                         and progress.accuracy_after is not None and progress.accuracy_after.size else "")
