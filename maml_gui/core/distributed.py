@@ -116,8 +116,9 @@ def end_process(status: int) -> None:
     that drops its last reference to a Python object takes the GIL; CPython 3.11 ends such a
     thread with ``pthread_exit``, whose unwinding through C++ ``noexcept`` frames calls
     ``std::terminate``: the process dies of SIGABRT ("terminate called without an active
-    exception") after it had finished, some runs in tens (pytorch #190489). Call this only once the
-    process group is destroyed and every file is written; stdout and stderr are flushed here."""
+    exception") after it had finished, rarely (twice in about six runs of the test suite; the
+    teardown race of pytorch #190489). Call this only once the process group is destroyed and
+    every file is written; stdout and stderr are flushed here."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
