@@ -182,6 +182,6 @@ def test_a_rank_process_ends_with_its_status_and_its_output_flushed():
     abort the process): what they printed must still arrive."""
     code = ("import sys; from maml_gui.core.distributed import end_process; "
             "print('out', end=''); sys.stderr.write('err'); end_process(3)")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=rank_environment(0, 1, free_port()),
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=rank_environment(0, 1, free_port()) | {"PYTHONUNBUFFERED": ""},
                           capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stdout, done.stderr[-3:]) == (3, "out", "err"), done.stderr
