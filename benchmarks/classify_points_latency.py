@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     wait_for("all", runner.latest_id)
     for _ in range(5):  # warm-up: first torch calls, first paints
         wait_for("all", edit())
-    shown, every, compute, naive = [], [], [], []
+    shown, every, compute, cpu, naive = [], [], [], [], []
     load_before = load_average()
     for _ in range(args.edits):
         started = time.perf_counter()
@@ -135,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         widget.plot.viewport().repaint()  # drawn, not only handed to the item
         shown.append((time.perf_counter() - started) * 1000)
         compute.append(widget.last_result.compute_s * 1000)
+        cpu.append(widget.last_result.cpu_s * 1000)
         at_all = wait_for("all", request_id)
         every.append((at_all - started) * 1000)
         # the baseline: the whole grid for every step in one engine call, then every image
@@ -157,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  CPU load average before {load_before}; after {load_after}; the worker uses 1 torch thread")
     print(summary("shown (step on screen + accuracy)", shown))
     print(summary("  of which worker compute", compute))
+    print(summary("  worker CPU time (no waiting)", cpu))
     print(summary("all steps drawn", every))
     print(summary("baseline: adapt whole grid, all steps", naive))
     print(f"  p95 shown / {TARGET_MS:.0f} ms target = {p95 / TARGET_MS:.2f}   "

@@ -147,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<34} median {statistics.median(stalls):7.1f} ms   max {max(stalls):7.1f} ms "
               f"(longest gap of a 5 ms timer per stroke)")
     if training is not None:
-        print(f"widget figures taken while meta-training ran in a background thread ({trained} meta-iterations finished meanwhile, each a meta-batch of 32 tasks)")
+        print(f"widget figures taken while meta-training ran in a background thread ({trained} meta-iterations "
+              f"finished meanwhile, each a meta-batch of 32 tasks)")
     print(f"engine vs baseline: {statistics.median(baseline_ms) / statistics.median(engine_ms):.2f}x faster (median)")
     return 0 if percentile(engine_ms, 95) <= TARGET_MS else 1
 
@@ -161,7 +162,8 @@ class BackgroundTraining:
         from maml_gui.core.presets import load_preset
         from maml_gui.core.training import Trainer, TrainingControl
 
-        config = load_preset("glyphs-5way-1shot").with_overrides(["training.val_interval=100000", "training.val_tasks=4"])
+        overrides = ["training.val_interval=100000", "training.val_tasks=4"]
+        config = load_preset("glyphs-5way-1shot").with_overrides(overrides)
         self.trainer = Trainer(config, device="cpu", threads=1)
         self.control = TrainingControl()
         self.thread = threading.Thread(target=self._run, daemon=True)

@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
 
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("run", nargs="?", help="a run directory to open")
+    gui.add_argument("--follow", metavar="DIR", help="follow a run directory another process is writing "
+                     "(read-only; curves and model update as it saves)")
 
     train = sub.add_parser("train", help="meta-train headless and write a run directory")
     train.add_argument("config", nargs="?", help="experiment config (TOML)")
@@ -125,6 +127,8 @@ def _version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--follow"]:
+        argv = ["gui", *argv]
     if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
         if argv and not _exists(argv[0]):
             print_error(f"{argv[0][:200]!r} is neither a command ({', '.join(COMMANDS)}) nor a run directory")
@@ -151,6 +155,15 @@ def _user_errors():
 
 
 def _gui(args) -> int:
+    if args.run is not None and args.follow is not None:
+        raise UsageError("give a run directory to open or --follow DIR, not both")
+    if args.follow is not None:  # checked as the app will read it (nothing is written there)
+        from .core.run_tail import RunTail
+
+        try:
+            RunTail(args.follow).open()
+        except _user_errors() as err:
+            raise UsageError(str(err)) from None
     if args.run is not None:  # a bad run is one line here, before any window or thread exists
         from .core.checkpoint import load_run
 
@@ -162,7 +175,7 @@ def _gui(args) -> int:
         from .qt.app import run_app
     except ImportError as err:
         raise UsageError(f"the desktop app cannot start: {err}") from None
-    return run_app(args.run)
+    return run_app(args.run) if args.follow is None else run_app(args.run, follow=args.follow)
 
 
 def _presets(args) -> int:

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from take_screenshots import output_folder, start_app, wait  # noqa: E402
+from take_screenshots import output_folder, shown_window, start_app, wait  # noqa: E402
 
 
 def hand(points, rng: random.Random, wobble: float = 0.004) -> list[tuple[float, float]]:
@@ -77,16 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = output_folder(parser, args)
 
-    from maml_gui.qt import settings as keys
-    from maml_gui.qt.main_window import MainWindow
     from maml_gui.qt.playground.draw_playground import DrawPlaygroundWidget
 
     app = start_app()
-    window = MainWindow()
-    window.settings.set(keys.CONFIRM_DISCARD, False)
-    window.move(0, 0)
-    window.resize(1440, 920)
-    window.show()
+    window = shown_window(1440, 920)
     if not window.session.open_run(args.run):
         parser.error(f"cannot open {args.run}")
     wait(app, 1.0)

@@ -71,6 +71,19 @@ def start_app():
     return app
 
 
+def shown_window(width: int = 1440, height: int = 920):
+    """A MainWindow at the top left, ``width`` x ``height``, shown, that never asks before discarding."""
+    from maml_gui.qt import settings as keys
+    from maml_gui.qt.main_window import MainWindow
+
+    window = MainWindow()
+    window.settings.set(keys.CONFIRM_DISCARD, False)
+    window.move(0, 0)
+    window.resize(width, height)
+    window.show()
+    return window
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="assets", help="folder for the PNGs")

@@ -49,7 +49,8 @@ DRAWING = "drawing.json"
 WRITE_TEST = ".write-test"  # written and removed by ``train`` to check that --out is writable
 RUN_FILES = (CONFIG, METRICS, VALIDATION, WEIGHTS, RESUME, POINTS, DRAWING, RUN_INFO)
 # Size limits, checked before reading (weights and resume state: by the config's model size).
-TEXT_LIMITS = {CONFIG: 1 << 20, RUN_INFO: 1 << 16, POINTS: 16 << 20, DRAWING: 16 << 20, METRICS: 256 << 20, VALIDATION: 256 << 20}
+TEXT_LIMITS = {CONFIG: 1 << 20, RUN_INFO: 1 << 16, POINTS: 16 << 20, DRAWING: 16 << 20, METRICS: 256 << 20,
+               VALIDATION: 256 << 20}
 RESUME_SLACK_BYTES = 16 << 20
 
 __all__ = ["NEW_FILE_MODE", "RunError", "RunData", "atomic_write", "is_run", "load_resume_state", "load_run",

@@ -25,7 +25,7 @@ from torch import Tensor
 from .snapshot import ModelSnapshot
 
 MAX_CLASSES = 9  # keys 1..9
-# tab10 without its grey (grey would read as "unsure", which is white here)
+# tab10 without its grey (grey would read as "unsure", which is white here); the app's one palette
 CLASS_COLOURS: tuple[tuple[int, int, int], ...] = (
     (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
     (140, 86, 75), (227, 119, 194), (188, 189, 34), (23, 190, 207))
@@ -131,8 +131,9 @@ def adapt_steps(snapshot: ModelSnapshot, x_support: Tensor, y_support: Tensor, s
 
 
 @lru_cache(maxsize=16)
-def _palette(ways: int) -> Tensor:
-    return torch.tensor([class_colour(i) for i in range(ways)], dtype=torch.float32)
+def _tints(ways: int) -> Tensor:
+    """Each class's colour minus white, ``[ways, 3]``: a pixel is white plus a share of its row."""
+    return torch.tensor([class_colour(i) for i in range(ways)], dtype=torch.float32) - UNSURE_RGB
 
 
 def region_colours(logits: Tensor) -> np.ndarray:
@@ -140,17 +141,17 @@ def region_colours(logits: Tensor) -> np.ndarray:
     ways = logits.shape[-1]
     logits = logits.float()
     top, label = logits.max(dim=-1)
-    confidence = torch.exp(top - torch.logsumexp(logits, dim=-1))  # the largest softmax probability
-    strength = REGION_STRENGTH * ((confidence - 1.0 / ways) / (1.0 - 1.0 / ways)).clamp(0.0, 1.0).unsqueeze(-1)
-    rgb = UNSURE_RGB + strength * (_palette(ways)[label] - UNSURE_RGB)
-    return rgb.round().to(torch.uint8).numpy()
+    confidence = (logits - top.unsqueeze(-1)).exp_().sum(dim=-1).reciprocal_()  # the largest softmax probability
+    strength = confidence.sub_(1.0 / ways).mul_(REGION_STRENGTH / (1.0 - 1.0 / ways)).clamp_(0.0, REGION_STRENGTH)
+    rgb = _tints(ways)[label].mul_(strength.unsqueeze(-1)).add_(UNSURE_RGB + 0.5)  # + 0.5: rounds as it truncates
+    return rgb.to(torch.uint8).numpy()
 
 
 def region_image(adapted: AdaptedSteps, step: int, grid: RegionGrid, pixels: Tensor | None = None) -> np.ndarray:
     """``[size, size, 3]`` uint8 image of the decision regions after ``step`` steps (row 0 at the bottom)."""
     pixels = grid.pixels() if pixels is None else pixels
     backend = adapted.snapshot.backend()
-    with torch.no_grad():  # chunk by chunk, colours too: the activations stay in the CPU's caches
-        parts = [region_colours(backend.forward(adapted.params[step], chunk.unsqueeze(0))[0])
-                 for chunk in pixels.split(CHUNK)]
-    return np.concatenate(parts).reshape(grid.size, grid.size, 3)
+    with torch.no_grad():  # chunk by chunk: the activations stay in the CPU's caches
+        logits = torch.cat([backend.forward(adapted.params[step], chunk.unsqueeze(0))[0]
+                            for chunk in pixels.split(CHUNK)])
+    return region_colours(logits).reshape(grid.size, grid.size, 3)

@@ -122,14 +122,17 @@ def end_quickly() -> None:
     gc.freeze()
 
 
-def run_app(run: str | None = None, argv: list[str] | None = None) -> int:
-    """Open the app (on ``run``, a run directory, if given) and return its exit code."""
+def run_app(run: str | None = None, argv: list[str] | None = None, follow: str | None = None) -> int:
+    """Open the app (on ``run``, a run directory, if given; following ``follow``, a run directory
+    another process writes, if given) and return its exit code."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     configure_application(app)
     previous_hook, sys.excepthook = sys.excepthook, _report_uncaught
     try:
         window = create_window(run)
+        if follow is not None:
+            window.follower.follow(follow)
         app.aboutToQuit.connect(window.shutdown)  # quitting without closing the window
         quit_on_interrupt(app)
         window.show()

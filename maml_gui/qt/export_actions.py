@@ -27,6 +27,7 @@ from maml_gui.core.export import (
 )
 from maml_gui.core.metrics import MetricsHistory
 from maml_gui.core.snapshot import ModelSnapshot
+from maml_gui.qt.run_folder import followed_problem
 from maml_gui.qt.session import ExperimentSession
 from maml_gui.qt.settings import AppSettings
 
@@ -51,6 +52,9 @@ class ExportSource(Protocol):
 
     def current_run_dir(self) -> Path | None: ...
 
+    def followed_run(self) -> Path | None:  # a run followed read-only: nothing is exported into it
+        return None
+
 
 @dataclass(frozen=True)
 class SessionExportSource:
@@ -69,6 +73,9 @@ class SessionExportSource:
 
     def current_run_dir(self) -> Path | None:
         return self.session.run_path
+
+    def followed_run(self) -> Path | None:
+        return self.session.followed
 
 
 def export_plot_image(plot_widget, path: str | Path) -> Path:
@@ -166,6 +173,9 @@ class ExportActions(QObject):
         path = Path(path)
         if suffix and not path.suffix:
             path = path.with_suffix(suffix)
+        if problem := followed_problem(path, self.source.followed_run()):
+            self.fail(problem)
+            return None
         if self.settings is not None:
             self.settings.remember_directory(str(path.parent))
         return path

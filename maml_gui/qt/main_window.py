@@ -25,6 +25,7 @@ from maml_gui.qt.actions import create_actions
 from maml_gui.qt.dock_layout import DockLayout
 from maml_gui.qt.experiment_commands import ExperimentCommands
 from maml_gui.qt.export_actions import ExportActions, SessionExportSource
+from maml_gui.qt.follow import RunFollower
 from maml_gui.qt.menus import build_menus
 from maml_gui.qt.plot_menus import install_plot_menus
 from maml_gui.qt.plots.context_menu import PlotContextMenu
@@ -86,9 +87,12 @@ class MainWindow(QMainWindow):
         # while training, the playground re-adapts to the newest snapshot at most every 300 ms
         self.playground_snapshot = qthrottled(self.playground_host.set_snapshot, PLAYGROUND_INTERVAL_MS, parent=self)
         self.recent_menu, self.export_menu, toolbar = build_menus(
-            self, self.window_actions, self.playground.undo_stack, self.docks, self.settings,
+            self, self.window_actions, self.playground_host.undo_group, self.docks, self.settings,
             self.files.open_recent, self.load_preset)
         self.dock_layout.toolbars.append(toolbar)
+        self.follower = RunFollower(self.session, self.settings, self.confirm_discard, self.show_error,
+                                    self.statusBar(), self)
+        self.follower.add_to_menu(self.recent_menu.parent(), before=self.export_menu.menuAction())
         self.runs = RunsFeature(self.session, self.settings, self.files, self.loss_panel, self.adaptation_plot,
                                 self.show_error, self._show_message, self)  # window.runs.model: the RunsModel
         self.runs.install(self)
@@ -96,7 +100,7 @@ class MainWindow(QMainWindow):
                                       self.show_error, self._show_message, self)
         self.compare = CompareModels(self.playground, self.session.snapshot_changed, self._session_snapshot, self)
         self.sweeps.compareRequested.connect(self.compare.open)
-        self.sweeps.runRead.connect(self.runs.model.add_compared)  # a sweep's trials join the Runs panel live
+        self.sweeps.runsRead.connect(self.runs.model.add_many)  # a sweep's trials join the Runs panel live
         self.compare.set_visible_runs_source(self._visible_runs)
         add_sweep_menu_items(self, self.sweeps, self.compare.action)
         self.export_source = SessionExportSource(self.session)
@@ -158,6 +162,7 @@ class MainWindow(QMainWindow):
         s.snapshot_changed.connect(self._on_snapshot_changed)
         s.state_changed.connect(self._on_state_changed)
         s.run_path_changed.connect(self._on_run_path_changed)
+        s.following_changed.connect(self._on_state_changed)
         s.points_loaded.connect(self._on_points_loaded)
         s.message.connect(self._show_message)
         s.error.connect(self.show_error)
@@ -307,6 +312,9 @@ class MainWindow(QMainWindow):
         a.start.setEnabled(not training and valid and not preparing)
         a.start.setToolTip("meta-train a fresh model from the current settings" if valid
                            else f"fix the settings first: {self.config_panel.error}")
+        if self.session.followed is not None:  # read-only: another process trains it
+            a.start.setEnabled(False)
+            a.start.setToolTip("following a run another process trains: File > Stop Following first")
         a.continue_.setEnabled(valid and self.session.can_continue())
         a.pause.setEnabled(training)
         a.stop.setEnabled(training)
@@ -316,10 +324,13 @@ class MainWindow(QMainWindow):
         a.pause.setChecked(state is TrainingState.PAUSED)
         a.pause.setText("Resume" if state is TrainingState.PAUSED else "Pause")
         a.pause.blockSignals(False)
-        self.state_label.setText("preparing" if preparing else STATE_TEXT[state])
+        self.state_label.setText("following" if self.session.followed is not None
+                                 else "preparing" if preparing else STATE_TEXT[state])
 
     def _update_title(self) -> None:
         where = f" — {self.session.run_path}" if self.session.run_path is not None else ""
+        if self.session.followed is not None:
+            where = f" — following {self.session.followed}"
         self.setWindowTitle(f"{self.session.config.name}{where}[*] — {APP_NAME}")
         self.setWindowModified(self.session.unsaved)
 
@@ -337,7 +348,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def shutdown(self) -> bool:
         """Stop every thread and save the layout; also run when the app quits without a close."""
-        if not (self.session.stop_and_wait(discard=True) and self.sweeps.shutdown() and self.runs.shutdown()):
+        if not (self.session.stop_and_wait(discard=True) and self.sweeps.shutdown() and self.runs.shutdown()
+                and self.follower.shutdown()):
             return False
         if not self._shut_down:
             self._shut_down = True

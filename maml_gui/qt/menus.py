@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Slot
-from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QKeySequence, QUndoGroup, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar
 
 from maml_gui.core.presets import list_presets
@@ -58,7 +58,8 @@ class PresetMenu(QMenu):
 TRAINING_ACTIONS = ("start", "continue_", "pause", "stop", "reset")
 
 
-def build_menus(window: QMainWindow, a: WindowActions, undo_stack: QUndoStack, docks: dict[str, QDockWidget],
+def build_menus(window: QMainWindow, a: WindowActions, undo_stack: QUndoStack | QUndoGroup,
+                docks: dict[str, QDockWidget],
                 settings: AppSettings, open_recent: Callable[[QAction], None],
                 load_preset: Callable[[str], object]) -> tuple[RecentRunsMenu, QMenu, QToolBar]:
     """Menus and toolbar in ``window``; returns the recent-runs menu, the (empty) export menu and the toolbar."""

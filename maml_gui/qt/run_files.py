@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from maml_gui.core.atomic_files import atomic_write
 from maml_gui.core.config import ConfigError, load_config
 from maml_gui.qt.folder_dialog import ask_save_folder
-from maml_gui.qt.run_folder import is_other_run, save_target_problem
+from maml_gui.qt.run_folder import followed_problem, is_other_run, save_target_problem
 from maml_gui.qt.session import ExperimentSession
 from maml_gui.qt.settings import AppSettings
 
@@ -102,7 +102,7 @@ class RunFileCommands(QObject):
             if not path:
                 return False
             target = Path(path)
-            if problem := save_target_problem(target):
+            if problem := save_target_problem(target) or followed_problem(target, self.session.followed):
                 self.show_error(problem)
                 continue
             if is_other_run(target, self.session.run_path) and not self.ask_replace_run(target):
@@ -129,6 +129,9 @@ class RunFileCommands(QObject):
     def export_config(self) -> None:
         path = self.ask_file("Export the experiment config", save=True)
         if not path:
+            return
+        if problem := followed_problem(Path(path), self.session.followed):
+            self.show_error(problem)
             return
         try:
             atomic_write(Path(path), self.session.config.to_toml())

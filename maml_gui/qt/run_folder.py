@@ -30,6 +30,19 @@ def save_target_problem(target: Path) -> str | None:
     return None
 
 
+def followed_problem(target: Path, followed: Path | None) -> str | None:
+    """Why ``target`` cannot take a run while ``followed`` is followed (it is, or is inside, it), or None."""
+    if followed is None:
+        return None
+    try:
+        target, followed = target.resolve(), followed.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: compare as written
+        pass
+    if target == followed or followed in target.parents:
+        return f"{target} is in the run being followed, which is never written; choose another folder"
+    return None
+
+
 def is_other_run(target: Path, current: Path | None) -> bool:
     """``target`` holds a run that is not ``current``: saving there replaces it."""
     if not is_run(target):

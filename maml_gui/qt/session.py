@@ -16,7 +16,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from maml_gui.core.checkpoint import RunError, load_run, resume_trainer
+from maml_gui.core.checkpoint import RunData, RunError, load_run, resume_trainer
 from maml_gui.core.config import ConfigError, ExperimentConfig
 from maml_gui.core.device import DeviceError, default_threads
 from maml_gui.core.metrics import MetricsHistory
@@ -24,7 +24,7 @@ from maml_gui.core.presets import load_preset
 from maml_gui.core.snapshot import ModelSnapshot
 from maml_gui.core.training import Progress, Trainer
 from maml_gui.qt.trainer_preparation import TrainerPreparation, builds_slowly
-from maml_gui.qt.run_folder import RunFolder, save_target_problem
+from maml_gui.qt.run_folder import RunFolder, followed_problem, save_target_problem
 from maml_gui.qt.training_lifecycle import TrainingLifecycle, TrainingState
 
 __all__ = ["ExperimentSession", "TrainingState", "same_experiment"]
@@ -50,6 +50,7 @@ class ExperimentSession(QObject):
     run_path_changed = Signal(object)  # Path | None
     points_loaded = Signal(object)  # list[(x, y)] read from a run
     drawing_loaded = Signal(object)  # DrawnTask | None read from a run (the image playground's)
+    following_changed = Signal(object)  # Path of the run followed read-only (qt/follow.py), or None
     message = Signal(str)  # for the status bar
     error = Signal(str)  # for a dialog: one line
 
@@ -72,6 +73,7 @@ class ExperimentSession(QObject):
         self.preparation.message.connect(self.message)
         self.preparation.failed.connect(self.error)
         self.preparation.busy_changed.connect(self._on_preparation_changed)
+        self.followed: Path | None = None  # a run another process writes: shown here, never written
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -99,6 +101,8 @@ class ExperimentSession(QObject):
         """Why Continue cannot go on with the current model (one phrase), or None when it can."""
         if self.state is not TrainingState.IDLE:
             return "it is training"
+        if self.followed is not None:
+            return f"it follows {self.followed}, which another process trains"
         if self.model_config is None:
             return "there is no trained model"
         if not same_experiment(self.model_config, self.config):
@@ -148,6 +152,7 @@ class ExperimentSession(QObject):
         self.snapshot_changed.emit(snapshot)
 
     def _forget_model(self) -> None:
+        self.stop_following()
         self.stop_and_wait(discard=True)
         self.preparation.cancel()
         self.trainer = self.snapshot = self.model_config = None
@@ -164,7 +169,7 @@ class ExperimentSession(QObject):
     def start_training(self) -> bool:
         """Train a new model from the current config. It replaces the model in memory but belongs
         to no run directory until saved: the folder of the old model is left as it is on disk."""
-        if self.state is not TrainingState.IDLE:
+        if self.state is not TrainingState.IDLE or self.followed is not None:
             return False
         config, threads = self.config, self._threads()
         if builds_slowly(config):  # built off the UI thread; _start_with follows
@@ -292,7 +297,7 @@ class ExperimentSession(QObject):
         if target is None:
             self.error.emit("choose a folder to save the run in")
             return False
-        if problem := save_target_problem(target):
+        if problem := save_target_problem(target) or followed_problem(target, self.followed):
             self.error.emit(problem)
             return False
         was_training, was_paused = self.state is not TrainingState.IDLE, self.state is TrainingState.PAUSED
@@ -317,6 +322,7 @@ class ExperimentSession(QObject):
             return False
         if self.trainer is not None:
             self.snapshot = self.trainer.snapshot()
+        self.stop_following()  # the copy is the session's folder now
         self.run_path_changed.emit(target)
         kept = self.model_config is not None and not same_experiment(self.model_config, self.config)
         self.message.emit(f"saved {target}" + (" with the config its model was trained with; start training "
@@ -342,3 +348,35 @@ class ExperimentSession(QObject):
         self.drawing_loaded.emit(run.drawing)
         self.message.emit(f"opened {run.path} (iteration {run.iteration})")
         return True
+
+    # -- following a run another process writes (driven by qt/follow.py) --------------------------
+    def follow_run(self, run: RunData, first: bool = True) -> None:
+        """Show ``run`` read-only while another process writes it: no folder of this session (Save
+        asks for another), nothing to continue; ``first=False`` keeps the drawn points."""
+        self.followed = None  # replaced, not ended
+        self._forget_model()
+        self.config, self.snapshot = run.config, run.snapshot
+        self.model_config = run.config if run.snapshot is not None else None
+        self.folder.saved_iteration, self.folder.opened_history = run.iteration, run.history
+        self.followed = run.path
+        self.following_changed.emit(run.path)
+        self.config_changed.emit(run.config)
+        self.history_reset.emit(run.history)
+        self.snapshot_changed.emit(run.snapshot)
+        if first:
+            self.points_loaded.emit(list(run.points))
+
+    def show_followed(self, progress: Progress | None, snapshot: ModelSnapshot | None) -> None:
+        """What landed in the followed run: the curves grow; a newer model replaces the one shown."""
+        if progress is not None:
+            self.progressed.emit(progress)
+        if snapshot is not None and self.followed is not None:
+            self.snapshot, self.model_config, self.folder.saved_iteration = snapshot, self.config, snapshot.iteration
+            self.snapshot_changed.emit(snapshot)
+
+    @Slot()
+    def stop_following(self) -> None:
+        """The followed run's last state stays shown, as a model saved nowhere."""
+        if self.followed is not None:
+            self.followed = None
+            self.following_changed.emit(None)

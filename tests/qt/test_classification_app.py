@@ -16,6 +16,7 @@ from maml_gui.core.experiment_setup import classification_spec  # noqa: E402
 from maml_gui.qt import settings as keys  # noqa: E402
 from maml_gui.qt.main_window import MainWindow  # noqa: E402
 from maml_gui.qt.playground.by_kind import ClassificationPlaceholder, register_playground, _factories  # noqa: E402
+from maml_gui.qt.playground.classify_points import ClassifyPointsWidget  # noqa: E402
 from maml_gui.qt.plots.accuracy_plot import validation_accuracy  # noqa: E402
 from maml_gui.qt.session import TrainingState  # noqa: E402
 from tests.qt.test_main_window import warnings  # noqa: E402,F401 - the dialog-recording fixture
@@ -82,7 +83,7 @@ def test_training_from_the_app_draws_accuracy_curves(qtbot, window, warnings):
 
 def test_a_classification_experiment_shows_a_classification_playground(qtbot, window):
     host = window.playground_host
-    assert isinstance(host.currentWidget(), ClassificationPlaceholder)
+    assert isinstance(host.currentWidget(), ClassifyPointsWidget)
     train(qtbot, window)
     qtbot.waitUntil(lambda: host.currentWidget().snapshot is not None, timeout=5000)
     assert host.currentWidget().snapshot.task_kind == "classification"

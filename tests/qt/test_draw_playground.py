@@ -259,7 +259,8 @@ def glyph_run(tmp_path):
     run = tmp_path / "glyph-run"
     overrides = ["model.filters=4", "training.meta_batch=2", "task.queries=1", "training.val_interval=2",
                  "training.val_tasks=2", "training.baseline=false"]
-    args = ["train", "--preset", "glyphs-5way-1shot", "--iterations", "2", "--threads", "1", "--quiet", "--out", str(run)]
+    args = ["train", "--preset", "glyphs-5way-1shot", "--iterations", "2", "--threads", "1", "--quiet",
+            "--out", str(run)]
     for override in overrides:
         args += ["--set", override]
     assert main(args) == 0

@@ -57,6 +57,9 @@ class StandInWindow(QMainWindow):
     def current_run_dir(self):
         return self.run_dir
 
+    def followed_run(self):
+        return None
+
 
 class Dialogs:
     """Records message boxes and answers file dialogs."""

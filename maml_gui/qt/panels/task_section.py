@@ -104,6 +104,7 @@ class TaskSection(QGroupBox):
             "task.components": m.spot(self.components), "task.kind": m.spot(self.kind),
             **self.classification.spots(m),
         }
+        self._allowed = {box: box.toolTip().splitlines()[-1] for box in (self.shots, self.queries)}  # "allowed: …"
         self._regression_rows = (self.family, self.family_caption, self.expression, self.degree, self.components,
                                  self.ranges_label, self.ranges, x_row, self.noise)
         self._shown_kind = "regression"
@@ -224,10 +225,11 @@ class TaskSection(QGroupBox):
         shots_label, queries_label = COUNT_LABELS["classification" if classification else "regression"]
         self.form.labelForField(self.shots).setText(shots_label)
         self.form.labelForField(self.queries).setText(queries_label)
-        self.shots.setToolTip("support examples of each class per task (K)" if classification
-                              else "support points per task (K)")
-        self.queries.setToolTip("query examples of each class per task, scored after adaptation" if classification
-                                else "query points per task, scored after adaptation")
+        for box, text in ((self.shots, "support examples of each class per task (K)" if classification
+                           else "support points per task (K)"),
+                          (self.queries, "query examples of each class per task, scored after adaptation"
+                           if classification else "query points per task, scored after adaptation")):
+            box.setToolTip(f"{text}\n{self._allowed[box]}")
         if classification:
             return
         self.family_caption.setText(FAMILY_DESCRIPTIONS.get(family, ""))

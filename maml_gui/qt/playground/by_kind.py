@@ -35,6 +35,8 @@ where the widget has them (every method is optional):
   The model may have been trained with other ways or inputs than the form now shows (the user
   edits the form after training): compare ``snapshot.spec.outputs`` and ``snapshot.input_shape``.
 - ``shutdown()``: stop worker threads (the window calls it when closing).
+- ``undo_stack`` (a ``QUndoStack`` attribute): Edit > Undo / Redo act on it while the widget is
+  shown (the host's ``undo_group``); its own Ctrl+Z shortcuts would clash with the menu's.
 - ``drawn_state() -> dict | None`` / ``restore_drawn_state(state: dict)``: what the user drew,
   for Save/Open (reserved: the session saves only the regression points today).
 
@@ -49,6 +51,7 @@ import importlib
 from typing import Callable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoGroup
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from maml_gui.core.config import POINT_FAMILIES, ExperimentConfig
@@ -57,7 +60,8 @@ from maml_gui.core.snapshot import ModelSnapshot
 PlaygroundFactory = Callable[[QWidget], QWidget]
 REGRESSION, POINTS, IMAGES = "regression", "points", "images"
 # key -> modules that register that key's playground when imported (one line per playground)
-BUILT_IN_PLAYGROUNDS: dict[str, tuple[str, ...]] = {POINTS: (), IMAGES: ("maml_gui.qt.playground.draw_playground",)}
+BUILT_IN_PLAYGROUNDS: dict[str, tuple[str, ...]] = {POINTS: ("maml_gui.qt.playground.classify_points",),
+                                                     IMAGES: ("maml_gui.qt.playground.draw_playground",)}
 _factories: dict[str, PlaygroundFactory] = {}
 
 
@@ -134,6 +138,9 @@ class PlaygroundHost(QStackedWidget):
         self.widgets: dict[str, QWidget] = {REGRESSION: regression}
         self.key = REGRESSION
         self._snapshot: ModelSnapshot | None = None
+        # Edit > Undo / Redo act on the playground shown (each keeps its own ``undo_stack``)
+        self.undo_group = QUndoGroup(self)
+        self._activate_undo_stack(regression)
 
     def current(self) -> QWidget:
         return self.widgets[self.key]
@@ -151,8 +158,15 @@ class PlaygroundHost(QStackedWidget):
         if key != self.key:
             self.key = key
             self.setCurrentWidget(widget)
+            self._activate_undo_stack(widget)
             self._hand_snapshot()
         return widget
+
+    def _activate_undo_stack(self, widget: QWidget) -> None:
+        stack = getattr(widget, "undo_stack", None)
+        if stack is not None and stack not in self.undo_group.stacks():
+            self.undo_group.addStack(stack)
+        self.undo_group.setActiveStack(stack)
 
     def set_snapshot(self, snapshot: ModelSnapshot | None) -> None:
         """The session's model; each playground gets it only when it is of the kind it shows."""

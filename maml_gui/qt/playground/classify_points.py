@@ -20,6 +20,7 @@ from maml_gui.core.experiment_setup import build_classification_family
 from maml_gui.core.snapshot import ModelSnapshot
 from maml_gui.core.tasks.classification import POINT_RANGE, ClassificationFamily
 
+from .by_kind import POINTS, register_playground
 from .classify_points_controls import ClassifyControls
 from .classify_points_model import LabelledPointListModel, as_labelled_point
 from .classify_points_plot import ClassifyPointsPlot, SmallMultiples
@@ -327,3 +328,10 @@ class ClassifyPointsWidget(QWidget):
         """The regions image in the big plot (``[H, W, 3]``, row 0 at the bottom), for tests."""
         return self.plot.regions.image
 
+
+def create_points_playground(parent: QWidget) -> ClassifyPointsWidget:
+    """The playground host's factory: there the window's Edit menu owns Ctrl+Z / Ctrl+Shift+Z."""
+    return ClassifyPointsWidget(parent, undo_shortcuts=False)
+
+
+register_playground(POINTS, create_points_playground)

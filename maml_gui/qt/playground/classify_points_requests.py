@@ -68,7 +68,8 @@ class RegionResult:
     fills_in: bool = False
     points: tuple[LabelledPoint, ...] = ()       # what was adapted to (first results only)
     error: str | None = None
-    compute_s: float = 0.0
+    compute_s: float = 0.0   # wall-clock time on the worker
+    cpu_s: float = 0.0       # the worker thread's CPU time (what it would take on an idle core)
 
 
 def _support(points) -> tuple[torch.Tensor, torch.Tensor]:
@@ -89,7 +90,7 @@ def _baseline(request: RegionRequest, xs, ys) -> tuple[AdaptedSteps | None, str]
 
 def compute_regions(request: RegionRequest) -> RegionResult:
     """Adapt (unless the request carries adapted steps) and draw ``draw_steps``; never raises."""
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.thread_time()
     grid = request.grid
     try:
         if request.snapshot is None:
@@ -112,7 +113,8 @@ def compute_regions(request: RegionRequest) -> RegionResult:
         baseline_images = {} if baseline is None else {s: region_image(baseline, s, grid, pixels) for s in draw}
         return RegionResult(request.request_id, request.steps, grid, images, baseline_images, scores,
                             baseline_scores, accuracy_on, predicted, label, adapted, baseline, request.fills_in,
-                            () if request.fills_in else request.points, compute_s=time.perf_counter() - started)
+                            () if request.fills_in else request.points, compute_s=time.perf_counter() - started,
+                            cpu_s=time.thread_time() - cpu_started)
     except Exception as err:  # noqa: BLE001 - shown to the user instead of killing the worker
         message = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
         return RegionResult(request.request_id, request.steps, grid, fills_in=request.fills_in,

@@ -61,8 +61,8 @@ class ProbabilityTable(QWidget):
             top = ROW * (s + 1)
             painter.setFont(font)
             painter.setPen(QColor("#444"))
-            painter.drawText(QRectF(0, top, LABEL - 4, ROW), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             step_label(s))
+            right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            painter.drawText(QRectF(0, top, LABEL - 4, ROW), right, step_label(s))
             for n in range(ways):
                 p = float(self.probabilities[s, n])
                 cell = QRectF(LABEL + n * COLUMN + 1, top + 1, COLUMN - 2, ROW - 2)
@@ -95,7 +95,8 @@ class ProbabilityList(QScrollArea):
                         "the outlined cell is the predicted class.")
         legend.setWordWrap(True)
         legend.setToolTip("The test drawings are classified as one batch: Conv-4's batch norm uses their joint "
-                          "statistics (transductive, as in meta-training), so one drawing can shift the others a little.")
+                          "statistics (transductive, as in meta-training), so one drawing can shift the others a "
+                          "little.")
         self._rows.addWidget(legend)
         self.message = QLabel()
         self.message.setWordWrap(True)

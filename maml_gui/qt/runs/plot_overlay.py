@@ -153,6 +153,7 @@ class PlotOverlay(QObject):
         (line,) = self._take(("line", key), lambda: (pg.PlotDataItem(),))
         line.setData(x, y, pen=pg.mkPen((*color, alpha), width=1), symbol=symbol, symbolSize=5,
                      symbolBrush=(*color, alpha), symbolPen=None)
+        line.setZValue(-1 if alpha < 255 else 0)  # faint (raw) curves behind the others, whenever made
         if name:
             self._named.append((line, name))
         return line

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QMainWindow, QMenu, QMessageBox, QWidget
 
@@ -23,13 +23,14 @@ from .dialog import SweepDialog, SweepRequest
 from .job import SweepJob
 from .window import SweepWindow
 
+RUNS_BATCH_MS = 2000  # redrawing the Runs panel's overlays takes ~0.1 s: at most one batch of trials per 2 s
 STOP_WAIT_MS = 20_000  # running trials stop between iterations and save; then the pool's processes exit
 KILL_WAIT_MS = 5_000
 Button = QMessageBox.StandardButton
 
 
 class SweepController(QObject):
-    runRead = Signal(object)  # ComparedRun: a trial of the running sweep saved (for the Runs panel)
+    runsRead = Signal(object)  # list[ComparedRun]: trials of the running sweep saved (for the Runs panel)
     compareRequested = Signal(object)  # list of trial folders to compare in the playground
     sweepStarted = Signal(object)  # the SweepJob
 
@@ -41,6 +42,9 @@ class SweepController(QObject):
         self._settings, self._show_error, self._show_message = settings, show_error, show_message
         self._parent = parent
         self.job: SweepJob | None = None
+        self._saved_runs: dict[str, object] = {}  # trial -> its newest ComparedRun, handed over in batches
+        self._runs_timer = QTimer(self, singleShot=True, interval=RUNS_BATCH_MS)
+        self._runs_timer.timeout.connect(self._hand_over_runs)
         self.window = SweepWindow(parent)
         self.window.stopRequested.connect(self.stop)
         self.window.compareRequested.connect(self.compareRequested)
@@ -96,7 +100,7 @@ class SweepController(QObject):
             return None
         self._settings.remember_directory(request.out.parent)
         job = SweepJob(request.out, request.plan.trials, request.jobs, eval_tasks, parent=self)
-        job.runRead.connect(self.runRead)
+        job.runRead.connect(self._on_run_read)
         job.finished.connect(self._on_finished)
         self.job = job
         self.window.show_job(job)
@@ -144,8 +148,23 @@ class SweepController(QObject):
         return job.wait(KILL_WAIT_MS)
 
     # -- slots ------------------------------------------------------------------------------
+    @Slot(object)
+    def _on_run_read(self, run) -> None:
+        self._saved_runs[run.path.name] = run
+        if not self._runs_timer.isActive():
+            self._runs_timer.start()
+
+    @Slot()
+    def _hand_over_runs(self) -> None:
+        """The trials saved since the last batch, at once: the Runs panel redraws once per batch."""
+        self._runs_timer.stop()
+        runs, self._saved_runs = list(self._saved_runs.values()), {}
+        if runs:
+            self.runsRead.emit(runs)
+
     @Slot()
     def _on_finished(self) -> None:
+        self._hand_over_runs()
         job = self.job
         if job is not None:
             done = job.done_count()
