@@ -228,8 +228,9 @@ def _train(args, argv: list[str]) -> int:
         return launch(args.nproc, argv[1:])
     if launched_by_torchrun():
         from .cli_distributed import train_distributed
+        from .core.distributed import end_process
 
-        return train_distributed(args, _load_train_config, (TrainUsageError, *_user_errors()))
+        end_process(train_distributed(args, _load_train_config, (TrainUsageError, *_user_errors())))
 
     try:
         trainer, out, target = load_trainer(args, _load_train_config)

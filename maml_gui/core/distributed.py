@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -106,6 +107,24 @@ def start_process_group() -> ProcessGroupInfo:
 def stop_process_group() -> None:
     if dist.is_initialized():
         dist.destroy_process_group()
+
+
+def end_process(status: int) -> None:
+    """End this rank's process now with ``status``, without Python's interpreter finalization.
+
+    During finalization, a native torch thread (a gloo worker, an autograd or intra-op thread)
+    that drops its last reference to a Python object takes the GIL; CPython 3.11 ends such a
+    thread with ``pthread_exit``, whose unwinding through C++ ``noexcept`` frames calls
+    ``std::terminate``: the process dies of SIGABRT ("terminate called without an active
+    exception") after it had finished, rarely (twice in about six runs of the test suite; the
+    teardown race of pytorch #190489). Call this only once the process group is destroyed and
+    every file is written; stdout and stderr are flushed here."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    os._exit(status)
 
 
 def short_reason(err: BaseException) -> str:

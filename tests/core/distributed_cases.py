@@ -67,4 +67,7 @@ def main(out: str) -> None:
 
 
 if __name__ == "__main__":
+    from maml_gui.core.distributed import end_process
+
     main(sys.argv[1])
+    end_process(0)  # as a rank of `maml-gui train` ends: no interpreter finalization (see end_process)

@@ -175,3 +175,13 @@ def test_a_collective_error_becomes_its_first_sentence():
                         "This is typically caused by a remote worker hanging. Check the logs.")
     assert str(distributed.lost_peer(gloo, 0)) == ("process 0: another process of this run stopped or stopped "
                                                    "answering (Read error [127.0.0.1]:61138: Connection reset by peer)")
+
+
+def test_a_rank_process_ends_with_its_status_and_its_output_flushed():
+    """Ranks end through os._exit (no interpreter finalization, where torch's native threads can
+    abort the process): what they printed must still arrive."""
+    code = ("import sys; from maml_gui.core.distributed import end_process; "
+            "print('out', end=''); sys.stderr.write('err'); end_process(3)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=rank_environment(0, 1, free_port()) | {"PYTHONUNBUFFERED": ""},
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr[-3:]) == (3, "out", "err"), done.stderr
