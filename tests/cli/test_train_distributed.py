@@ -8,7 +8,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -16,7 +15,7 @@ from safetensors.torch import load_file
 
 from maml_gui.cli import main
 from maml_gui.core import distributed
-from tests.cli.processes import interrupt_once_saved, saved_iteration
+from tests.cli.processes import interrupt_once_saved, saved_iteration, wait_for_save
 from tests.core.test_distributed_training import ROOT, free_port, rank_environment
 
 TINY = ["--preset", "finn2017-sinusoid", "--set", "model.hidden=[8, 8]", "--set", "training.val_interval=20",
@@ -33,15 +32,6 @@ def start_ranks(*args: str, timeout_s: str = "60") -> list[subprocess.Popen]:
         processes.append(subprocess.Popen([sys.executable, "-m", "maml_gui", "train", *args], cwd=ROOT, env=env,
                                           stderr=subprocess.PIPE, text=True))
     return processes
-
-
-def wait_for_save(processes, run: Path, iteration: int, timeout_s: float = 120.0) -> None:
-    """Polling the run directory is the only way to see another process's progress."""
-    deadline = time.monotonic() + timeout_s
-    while saved_iteration(run) < iteration:
-        assert all(p.poll() is None for p in processes) and time.monotonic() < deadline, \
-            [p.stderr.read() for p in processes if p.poll() is not None]
-        time.sleep(0.02)
 
 
 def finish(processes, timeout_s: float = 60.0) -> list[str]:
