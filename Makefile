@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh machine (Python >= 3.11 with venv):
 #   make run    install into .venv and open the app
-#   make test   install into .venv (with test extras) and run the whole test suite
+#   make test   install into .venv (with the test and onnx extras) and run the whole test suite
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -14,7 +14,7 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --upgrade --quiet pip
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,onnx]"  # onnx: the ONNX export tests run, not skip
 	touch $@
 
 install: $(VENV)/.installed

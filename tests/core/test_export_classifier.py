@@ -227,7 +227,7 @@ def test_safetensors_json_of_the_mlp_classifier_is_an_nn_sequential(trained, tmp
     assert description["head_only"] is True
 
 
-@pytest.mark.parametrize("name", ["mlp_maml", "conv_strided"])
+@pytest.mark.parametrize("name", ["mlp_maml", "conv_strided", "conv_pooled_metasgd"])
 def test_onnx_forward_of_classifiers_matches_torch(trained, tmp_path, name):
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnxscript")
