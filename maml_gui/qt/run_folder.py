@@ -13,12 +13,10 @@ from pathlib import Path
 from maml_gui.core.checkpoint import (DRAWING, METRICS, RESUME, VALIDATION, WEIGHTS, RunData, is_run, load_resume_state,
                                       save_run, save_trainer)
 from maml_gui.core.config import ExperimentConfig
-from maml_gui.core.drawn_task import DrawnTask
+from maml_gui.core.drawn_work import CLASS_POINTS, DrawnWork
 from maml_gui.core.metrics import MetricsHistory
 from maml_gui.core.snapshot import ModelSnapshot
 from maml_gui.core.training import Trainer
-
-Points = list[tuple[float, float]]
 
 
 def save_target_problem(target: Path) -> str | None:
@@ -75,18 +73,19 @@ class RunFolder:
         self.resumable = run.path if (run.path / RESUME).is_file() else None
 
     def write(self, target: Path, trainer: Trainer | None, config: ExperimentConfig,
-              snapshot: ModelSnapshot | None, points: Points, drawing: DrawnTask | None = None) -> None:
+              snapshot: ModelSnapshot | None, drawn: DrawnWork) -> None:
         """Write the model (the trainer's, else the opened one with its resume state) into ``target``,
-        with the playgrounds' drawn points and drawn task."""
+        with what the user drew in the playgrounds."""
         if trainer is not None:
-            save_trainer(target, trainer, points, drawing)
+            save_trainer(target, trainer, **drawn.save_arguments())
             self.saved_iteration = trainer.iteration
         else:
             resume = load_resume_state(self.resumable) if self.resumable is not None else None
-            save_run(target, config, snapshot, self.opened_history, resume, points, drawing)
+            save_run(target, config, snapshot, self.opened_history, resume, **drawn.save_arguments())
             # what this save has not got must not stay behind from an earlier run in the folder
             stale = {METRICS: self.opened_history is None, VALIDATION: self.opened_history is None,
-                     WEIGHTS: snapshot is None, RESUME: resume is None, DRAWING: drawing is None}
+                     WEIGHTS: snapshot is None, RESUME: resume is None, DRAWING: drawn.drawing is None,
+                     CLASS_POINTS: drawn.class_points is None}
             for name in (name for name, gone in stale.items() if gone):
                 (target / name).unlink(missing_ok=True)
             if resume is not None:

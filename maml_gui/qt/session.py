@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from maml_gui.core.checkpoint import RunData, RunError, load_run, resume_trainer
 from maml_gui.core.config import ConfigError, ExperimentConfig
 from maml_gui.core.device import DeviceError, default_threads
+from maml_gui.core.drawn_work import DrawnWork, LatestDrawnWork
 from maml_gui.core.metrics import MetricsHistory
 from maml_gui.core.presets import load_preset
 from maml_gui.core.snapshot import ModelSnapshot
@@ -50,6 +51,7 @@ class ExperimentSession(QObject):
     run_path_changed = Signal(object)  # Path | None
     points_loaded = Signal(object)  # list[(x, y)] read from a run
     drawing_loaded = Signal(object)  # DrawnTask | None read from a run (the image playground's)
+    class_points_loaded = Signal(object)  # list[(x, y, class)] read from a run (the 2-D classification playground's)
     following_changed = Signal(object)  # Path of the run followed read-only (qt/follow.py), or None
     message = Signal(str)  # for the status bar
     error = Signal(str)  # for a dialog: one line
@@ -62,6 +64,8 @@ class ExperimentSession(QObject):
         self.snapshot: ModelSnapshot | None = None
         self.points_provider: Callable[[], Points] | None = None
         self.drawing_provider: Callable[[], object] | None = None  # -> DrawnTask, saved as drawing.json
+        self.class_points_provider: Callable[[], list] | None = None  # -> [(x, y, class)], class_points.json
+        self.latest_drawn = LatestDrawnWork()  # what autosaves write with the model (refreshed on each report)
         self.folder = RunFolder()
         self.training = TrainingLifecycle(self)
         self.training.progressed.connect(self._on_progress)
@@ -232,7 +236,9 @@ class ExperimentSession(QObject):
         self._launch()
 
     def _launch(self, paused: bool = False) -> None:
-        self.training.start(self.trainer, self.config.training.iterations, self.folder.path, paused)
+        self.latest_drawn.set(self.drawn_work())
+        self.training.start(self.trainer, self.config.training.iterations, self.folder.path, paused,
+                            self.latest_drawn.get)
         if not self._restarting:
             self.state_changed.emit(self.state)
             self.message.emit(f"training {self.config.training.algorithm} on {self.trainer.device}")
@@ -260,6 +266,7 @@ class ExperimentSession(QObject):
 
     @Slot(object)
     def _on_progress(self, progress: Progress) -> None:
+        self.latest_drawn.set(self.drawn_work())  # at most ~10 a second: the next autosave writes it
         self.snapshot = progress.snapshot
         self.progressed.emit(progress)
         self.snapshot_changed.emit(progress.snapshot)
@@ -288,6 +295,12 @@ class ExperimentSession(QObject):
     def points(self) -> Points:
         return list(self.points_provider()) if self.points_provider is not None else []
 
+    def drawn_work(self) -> DrawnWork:
+        """What the user drew in every playground, as Save and the autosaves write it."""
+        class_points = self.class_points_provider() if self.class_points_provider is not None else None
+        return DrawnWork(tuple(self.points()), None if class_points is None else tuple(class_points),
+                         self.drawing_provider() if self.drawing_provider is not None else None)
+
     def save_run(self, path: str | Path | None = None) -> bool:
         """Write the run directory (default: the current one) and make it the autosave target.
 
@@ -315,8 +328,8 @@ class ExperimentSession(QObject):
 
     def _write_run(self, target: Path) -> bool:
         try:
-            self.folder.write(target, self.trainer, self.model_config or self.config, self.snapshot, self.points(),
-                              self.drawing_provider() if self.drawing_provider is not None else None)
+            self.folder.write(target, self.trainer, self.model_config or self.config, self.snapshot,
+                              self.drawn_work())
         except (OSError, RunError) as err:
             self.error.emit(f"cannot save the run to {target}: {err}")
             return False
@@ -346,6 +359,7 @@ class ExperimentSession(QObject):
         self.snapshot_changed.emit(run.snapshot)
         self.points_loaded.emit(list(run.points))
         self.drawing_loaded.emit(run.drawing)
+        self.class_points_loaded.emit(list(run.class_points))
         self.message.emit(f"opened {run.path} (iteration {run.iteration})")
         return True
 
@@ -365,6 +379,7 @@ class ExperimentSession(QObject):
         self.snapshot_changed.emit(run.snapshot)
         if first:
             self.points_loaded.emit(list(run.points))
+            self.class_points_loaded.emit(list(run.class_points))
 
     def show_followed(self, progress: Progress | None, snapshot: ModelSnapshot | None) -> None:
         """What landed in the followed run: the curves grow; a newer model replaces the one shown."""

@@ -29,6 +29,8 @@ MAX_STEPS = 50
 
 class DrawPlaygroundWidget(QWidget):
     drawingChanged = Signal()  # an edit of the drawn task (to mark the experiment modified)
+    drawnWorkChanged = Signal()  # every change of the drawn task, loading included (the playground host's)
+    clear_text = "Clear &Drawings"  # Edit > Clear Points while this playground is shown
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +65,7 @@ class DrawPlaygroundWidget(QWidget):
         self.steps.valueChanged.connect(self._on_settings_changed)
         self.lr.valueChanged.connect(self._on_settings_changed)
         self.draw.drawingChanged.connect(self.drawingChanged)
+        self.draw.model.changed.connect(self.drawnWorkChanged)
         self.sample.taskSampled.connect(self._on_task_sampled)
         self._sampled_polarity: bool | None = None
         self.set_snapshot(None)
@@ -115,6 +118,13 @@ class DrawPlaygroundWidget(QWidget):
 
     def set_drawn_task(self, task: DrawnTask | None) -> None:
         self.draw.set_drawn_task(task)
+
+    def has_drawn_work(self) -> bool:
+        return not self.drawn_task().is_empty()
+
+    def clear_drawn_work(self) -> None:
+        """Erase every drawing, as one step the pad's Undo (Ctrl+Z) takes back."""
+        self.draw.clear_all()
 
     def drawn_state(self) -> dict | None:
         """The drawn task as the JSON document of ``drawing.json``; None when nothing is drawn."""
