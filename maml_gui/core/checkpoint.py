@@ -154,6 +154,7 @@ class RunData:
     iteration: int = 0
     drawing: DrawnTask | None = None
     class_points: list[ClassPoint] = field(default_factory=list)
+    unread: dict[str, str] = field(default_factory=dict)  # optional file -> why it was not read (one line)
 
 
 def save_run(path: str | Path, config: ExperimentConfig, snapshot: ModelSnapshot | None = None,
@@ -241,14 +242,26 @@ def load_run(path: str | Path, with_history: bool = True) -> RunData:
         points = parse_points(parse_json(_read_text(path, POINTS), POINTS), POINTS) if present(path, POINTS) else []
         drawing = parse_drawn_task(parse_json(_read_text(path, DRAWING), DRAWING), DRAWING) \
             if present(path, DRAWING) else None
-        class_points = parse_class_points(parse_json(_read_text(path, CLASS_POINTS), CLASS_POINTS), CLASS_POINTS) \
-            if present(path, CLASS_POINTS) else []
+        class_points, unread = _class_points(path)
     except RunError as err:
         raise RunError(f"{path}: {err}") from None
     except (*PARSE_ERRORS, OSError) as err:
         raise RunError(f"{path}: cannot read the run: {type(err).__name__}: {err}") from None
     return RunData(path, config, snapshot, history, points, snapshot.iteration if snapshot else 0, drawing,
-                   class_points)
+                   class_points, unread)
+
+
+def _class_points(path: Path) -> tuple[list[ClassPoint], dict[str, str]]:
+    """The 2-D playground's points, and why not when its file is damaged: the run opens without them
+    (the model, curves and everything else are intact) and the file is left as it is."""
+    try:
+        if not present(path, CLASS_POINTS):
+            return [], {}
+        return parse_class_points(parse_json(_read_text(path, CLASS_POINTS), CLASS_POINTS), CLASS_POINTS), {}
+    except RunError as err:
+        return [], {CLASS_POINTS: str(err)}
+    except (*PARSE_ERRORS, OSError) as err:
+        return [], {CLASS_POINTS: str(RunError(f"{CLASS_POINTS}: cannot read it: {type(err).__name__}: {err}"))}
 
 
 def _read_text(path: Path, name: str) -> str:

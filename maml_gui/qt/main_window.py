@@ -188,8 +188,10 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _clear_all_points(self) -> None:
-        """Points of a new experiment: none, and nothing to undo into the old one."""
+        """Points and drawings of a new experiment: none, and nothing to undo into the old one."""
         self.playground.set_points([])
+        self.class_points_link.show([])
+        self.drawn_task_link.show(None)
 
     @Slot(str)
     def show_error(self, message: str) -> None:

@@ -11,6 +11,7 @@ until saved; only :meth:`continue_training` autosaves into the folder the model 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Callable
 
@@ -31,6 +32,7 @@ from maml_gui.qt.training_lifecycle import TrainingLifecycle, TrainingState
 __all__ = ["ExperimentSession", "TrainingState", "same_experiment"]
 
 Points = list[tuple[float, float]]
+log = logging.getLogger(__name__)
 
 
 def same_experiment(a: ExperimentConfig, b: ExperimentConfig) -> bool:
@@ -236,7 +238,7 @@ class ExperimentSession(QObject):
         self._launch()
 
     def _launch(self, paused: bool = False) -> None:
-        self.latest_drawn.set(self.drawn_work())
+        self._refresh_drawn()
         self.training.start(self.trainer, self.config.training.iterations, self.folder.path, paused,
                             self.latest_drawn.get)
         if not self._restarting:
@@ -266,7 +268,7 @@ class ExperimentSession(QObject):
 
     @Slot(object)
     def _on_progress(self, progress: Progress) -> None:
-        self.latest_drawn.set(self.drawn_work())  # at most ~10 a second: the next autosave writes it
+        self._refresh_drawn()  # at most ~10 a second: the next autosave writes it
         self.snapshot = progress.snapshot
         self.progressed.emit(progress)
         self.snapshot_changed.emit(progress.snapshot)
@@ -300,6 +302,10 @@ class ExperimentSession(QObject):
         class_points = self.class_points_provider() if self.class_points_provider is not None else None
         return DrawnWork(tuple(self.points()), None if class_points is None else tuple(class_points),
                          self.drawing_provider() if self.drawing_provider is not None else None)
+
+    def _refresh_drawn(self) -> None:
+        """What the autosaves write into the session's folder from now on."""
+        self.latest_drawn.set(self.folder.guarded(self.drawn_work(), self.folder.path))
 
     def save_run(self, path: str | Path | None = None) -> bool:
         """Write the run directory (default: the current one) and make it the autosave target.
@@ -360,7 +366,11 @@ class ExperimentSession(QObject):
         self.points_loaded.emit(list(run.points))
         self.drawing_loaded.emit(run.drawing)
         self.class_points_loaded.emit(list(run.class_points))
-        self.message.emit(f"opened {run.path} (iteration {run.iteration})")
+        opened = f"opened {run.path} (iteration {run.iteration})"
+        for why in run.unread.values():  # a damaged playground file: the run opens without it, the file stays
+            log.warning("%s: %s; not loaded, the file is left as it is", run.path, why)
+            opened += f"; not loaded: {why} (the file is left as it is)"
+        self.message.emit(opened)
         return True
 
     # -- following a run another process writes (driven by qt/follow.py) --------------------------

@@ -26,7 +26,6 @@ from maml_gui.qt.playground.draw_link import ClassPointsLink  # noqa: E402
 from maml_gui.qt.playground.draw_playground import DrawPlaygroundWidget  # noqa: E402
 from maml_gui.qt.playground.widget import PlaygroundWidget  # noqa: E402
 from maml_gui.qt.session import ExperimentSession, TrainingState  # noqa: E402
-from tests.cli.hostile_runs import tree_digest  # noqa: E402
 from tests.qt.helpers import tiny_config  # noqa: E402
 from tests.qt.test_classification_app import points_config  # noqa: E402
 from tests.qt.test_classify_points import add  # noqa: E402
@@ -90,7 +89,8 @@ def test_2d_points_saved_and_shown_again_when_the_run_is_opened(qtbot, window, t
     assert isinstance(shown, ClassifyPointsWidget) and shown.points() == placed
     assert not shown.undo_stack.canUndo()                # opening is not an edit
     assert again.window_actions.clear_points.isEnabled()
-    again.window_actions.new_experiment.trigger()        # another experiment, then the run again
+    again.window_actions.new_experiment.trigger()        # File > New: no points of the old experiment
+    assert shown.points() == [] and again.session.drawn_work().class_points == ()
     again.files.open_run(tmp_path / "run")
     assert again.playground_host.current().points() == placed
     again.close()
@@ -127,24 +127,29 @@ def test_autosave_writes_the_2d_points_placed_since_the_last_save(qtbot, window,
     assert not window.session.unsaved
 
 
-def test_a_damaged_points_file_is_refused_in_one_line_and_nothing_changes(qtbot, window, tmp_path, warnings):
+def test_a_damaged_points_file_is_said_in_one_line_and_left_as_it_is(qtbot, window, tmp_path, warnings):
+    """The run opens without its 2-D points; Save and autosaves leave the file for the user to mend,
+    until points placed anew replace it."""
     playground = window.playground_host.current()
     place(qtbot, playground, (1.0, 1.0, 1))
-    placed = playground.points()
-    assert placed[0][2] == 1 and window.session.save_run(tmp_path / "good")
+    assert window.session.save_run(tmp_path / "good")
     for i, text in enumerate(['{"format": "maml-gui-class-points", "points": [[0, 0, 42]]}', "{not json",
                               '{"format": "maml-gui-class-points", "points": [[0, 0]]}']):
         run = Path(shutil.copytree(tmp_path / "good", tmp_path / f"bad{i}"))
         (run / CLASS_POINTS).write_text(text)
-        before = tree_digest(run)
         window.files.ask_directory = lambda title, run=run: str(run)
         window.window_actions.open_run.trigger()
-        assert len(warnings) == i + 1 and CLASS_POINTS in warnings[-1] and "\n" not in warnings[-1]
-        assert CLASS_POINTS in window.statusBar().currentMessage()
-        assert tree_digest(run) == before                # nothing written to it
-        assert window.session.run_path == tmp_path / "good" and playground.points() == placed
-    assert window.session.save_run()                     # the open run is still saved where it was
-    assert load_run(tmp_path / "good").class_points == placed
+        said = window.statusBar().currentMessage()
+        assert window.session.run_path == run and playground.points() == [] and warnings == []
+        assert f"not loaded: {CLASS_POINTS}" in said and "\n" not in said and "left as it is" in said
+    assert window.session.save_run()                     # into the opened run: the damaged file stays
+    window.session.set_config(window.session.config.with_overrides(["training.iterations=30"]))
+    window.window_actions.start.trigger()                # a new model: it autosaves into the same folder
+    train_to_the_end(qtbot, window, 30)
+    assert (run / CLASS_POINTS).read_text() == text and load_run(run).snapshot.iteration == 30
+    place(qtbot, playground, (-1.0, 2.0, 2))             # points of the user's own replace it
+    assert window.session.save_run()
+    assert load_run(run).class_points == playground.points() and load_run(run).unread == {}
 
 
 # -- the drawing pad ----------------------------------------------------------------------------------------
