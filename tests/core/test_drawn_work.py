@@ -1,5 +1,6 @@
 """The 2-D classification playground's points in the run (``class_points.json``): written, read back,
-removed when cleared; when damaged, refused in one line while the rest of the run opens; and the drawn work an autosave writes."""
+removed when cleared; when damaged, refused in one line while the rest of the run opens; and the
+drawn work an autosave writes."""
 
 from __future__ import annotations
 

@@ -237,5 +237,13 @@ def test_clear_points_acts_on_the_playground_shown_and_is_undoable(qtbot, window
     clear.trigger()
     assert pad.drawn_task().is_empty() and not clear.isEnabled()
     assert regression.points() == [(0.0, 1.0), (1.0, 0.5)] and points.points() == placed
-    qtbot.mouseClick(pad.draw.undo_button, Qt.MouseButton.LeftButton)   # the pad's own Undo
+    undo.trigger()                                       # Edit > Undo acts on the pad shown
     assert pad.drawn_task() == drawn and clear.isEnabled()
+    edit_action(window, "redo").trigger()
+    assert pad.drawn_task().is_empty()
+    window.activateWindow()
+    pad.draw.pad.setFocus()
+    qtbot.keyClick(pad.draw.pad, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # one owner of Ctrl+Z
+    assert pad.drawn_task() == drawn
+    qtbot.mouseClick(pad.draw.undo_button, Qt.MouseButton.LeftButton)   # the pad's own Undo: the last stroke
+    assert pad.drawn_task() != drawn and not pad.drawn_task().is_empty()

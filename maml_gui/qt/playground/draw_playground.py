@@ -32,7 +32,7 @@ class DrawPlaygroundWidget(QWidget):
     drawnWorkChanged = Signal()  # every change of the drawn task, loading included (the playground host's)
     clear_text = "Clear &Drawings"  # Edit > Clear Points while this playground is shown
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, undo_shortcuts: bool = True) -> None:
         super().__init__(parent)
         self.steps = QSpinBox()
         self.steps.setRange(0, MAX_STEPS)
@@ -45,7 +45,8 @@ class DrawPlaygroundWidget(QWidget):
         self.lr.setSpecialValueText("model's own")
         self.lr.setToolTip("Inner learning rate; 'model's own' uses the rate (or learned rates) it was trained with")
         self.model_label = QLabel()
-        self.draw = DrawTaskWidget(self.steps.value, self._lr)
+        self.draw = DrawTaskWidget(self.steps.value, self._lr, undo_shortcuts=undo_shortcuts)
+        self.undo_stack = self.draw.undo_stack  # the drawings' edits: Edit > Undo / Redo in the window
         self.sample = SampleTaskView(self.steps.value, self._lr)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.draw, "Draw your own task")
@@ -123,7 +124,7 @@ class DrawPlaygroundWidget(QWidget):
         return not self.drawn_task().is_empty()
 
     def clear_drawn_work(self) -> None:
-        """Erase every drawing, as one step the pad's Undo (Ctrl+Z) takes back."""
+        """Erase every drawing, as one step Undo (Ctrl+Z) takes back."""
         self.draw.clear_all()
 
     def drawn_state(self) -> dict | None:
@@ -145,4 +146,9 @@ class DrawPlaygroundWidget(QWidget):
         self.sample.request_adaptation()
 
 
-register_playground(IMAGES, DrawPlaygroundWidget)
+def create_draw_playground(parent: QWidget) -> DrawPlaygroundWidget:
+    """The playground host's factory: there the window's Edit menu owns Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y."""
+    return DrawPlaygroundWidget(parent, undo_shortcuts=False)
+
+
+register_playground(IMAGES, create_draw_playground)
