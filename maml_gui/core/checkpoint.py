@@ -10,6 +10,7 @@
       resume.pt            optimiser and RNG state; loaded with ``weights_only=True``
       points.json          the playground's drawn support points (optional)
       drawing.json         the image playground's drawn task, as strokes (optional; ``drawn_task``)
+      class_points.json    the 2-D classification playground's points, [x, y, class] (optional; ``drawn_work``)
       run.json             format version, iteration, app version
 
 Every file is written to a temporary name and renamed, so a killed process leaves either
@@ -34,6 +35,7 @@ from .adaptation import InnerRates
 from .atomic_files import NEW_FILE_MODE, atomic_write, remove_stale_temp_files
 from .config import ConfigError, ExperimentConfig, from_toml
 from .drawn_task import DrawnTask, parse_drawn_task
+from .drawn_work import CLASS_POINTS, ClassPoint, class_points_json, parse_class_points
 from .metrics import MetricsHistory
 from .model_backends import backend_for
 from .model_metadata import architecture_metadata, spec_from_metadata
@@ -47,9 +49,10 @@ CONFIG, METRICS, VALIDATION, WEIGHTS, RESUME, POINTS, RUN_INFO = (
     "config.toml", "metrics.csv", "validation.jsonl", "model.safetensors", "resume.pt", "points.json", "run.json")
 DRAWING = "drawing.json"
 WRITE_TEST = ".write-test"  # written and removed by ``train`` to check that --out is writable
-RUN_FILES = (CONFIG, METRICS, VALIDATION, WEIGHTS, RESUME, POINTS, DRAWING, RUN_INFO)
+RUN_FILES = (CONFIG, METRICS, VALIDATION, WEIGHTS, RESUME, POINTS, DRAWING, CLASS_POINTS, RUN_INFO)
 # Size limits, checked before reading (weights and resume state: by the config's model size).
-TEXT_LIMITS = {CONFIG: 1 << 20, RUN_INFO: 1 << 16, POINTS: 16 << 20, DRAWING: 16 << 20, METRICS: 256 << 20,
+TEXT_LIMITS = {CONFIG: 1 << 20, RUN_INFO: 1 << 16, POINTS: 16 << 20, DRAWING: 16 << 20,
+               CLASS_POINTS: 16 << 20, METRICS: 256 << 20,
                VALIDATION: 256 << 20}
 RESUME_SLACK_BYTES = 16 << 20
 
@@ -150,13 +153,17 @@ class RunData:
     points: list[tuple[float, float]] = field(default_factory=list)
     iteration: int = 0
     drawing: DrawnTask | None = None
+    class_points: list[ClassPoint] = field(default_factory=list)
+    unread: dict[str, str] = field(default_factory=dict)  # optional file -> why it was not read (one line)
 
 
 def save_run(path: str | Path, config: ExperimentConfig, snapshot: ModelSnapshot | None = None,
              history: MetricsHistory | None = None, resume_state: dict | None = None,
-             points: list[tuple[float, float]] | None = None, drawing: DrawnTask | None = None) -> Path:
+             points: list[tuple[float, float]] | None = None, drawing: DrawnTask | None = None,
+             class_points: list[ClassPoint] | None = None) -> Path:
     """Write (or update) a run directory; each file atomically. Weights go before resume state.
-    An empty ``drawing`` removes a stored one (the user cleared the pad)."""
+    An empty ``drawing`` or ``class_points`` removes a stored one (the user cleared the playground);
+    None leaves it as it is."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     remove_leftover_temp_files(path)
@@ -176,6 +183,10 @@ def save_run(path: str | Path, config: ExperimentConfig, snapshot: ModelSnapshot
         atomic_write(path / DRAWING, json.dumps(drawing.to_json()))
     elif drawing is not None and present(path, DRAWING):
         (path / DRAWING).unlink()
+    if class_points:
+        atomic_write(path / CLASS_POINTS, class_points_json(class_points))
+    elif class_points is not None and present(path, CLASS_POINTS):
+        (path / CLASS_POINTS).unlink()
     info = {"format": "maml-gui-run", "format_version": RUN_FORMAT, "app_version": __version__,
             "iteration": snapshot.iteration if snapshot is not None else 0}
     atomic_write(path / RUN_INFO, json.dumps(info, indent=2))
@@ -183,10 +194,10 @@ def save_run(path: str | Path, config: ExperimentConfig, snapshot: ModelSnapshot
 
 
 def save_trainer(path: str | Path, trainer, points: list[tuple[float, float]] | None = None,
-                 drawing: DrawnTask | None = None) -> Path:
+                 drawing: DrawnTask | None = None, class_points: list[ClassPoint] | None = None) -> Path:
     """Save everything a :class:`~maml_gui.core.training.Trainer` needs to resume exactly."""
     return save_run(path, trainer.config, trainer.snapshot(), trainer.history, trainer.state_dict(), points,
-                    drawing)
+                    drawing, class_points)
 
 
 def remove_leftover_temp_files(path: str | Path) -> list[Path]:
@@ -231,11 +242,26 @@ def load_run(path: str | Path, with_history: bool = True) -> RunData:
         points = parse_points(parse_json(_read_text(path, POINTS), POINTS), POINTS) if present(path, POINTS) else []
         drawing = parse_drawn_task(parse_json(_read_text(path, DRAWING), DRAWING), DRAWING) \
             if present(path, DRAWING) else None
+        class_points, unread = _class_points(path)
     except RunError as err:
         raise RunError(f"{path}: {err}") from None
     except (*PARSE_ERRORS, OSError) as err:
         raise RunError(f"{path}: cannot read the run: {type(err).__name__}: {err}") from None
-    return RunData(path, config, snapshot, history, points, snapshot.iteration if snapshot else 0, drawing)
+    return RunData(path, config, snapshot, history, points, snapshot.iteration if snapshot else 0, drawing,
+                   class_points, unread)
+
+
+def _class_points(path: Path) -> tuple[list[ClassPoint], dict[str, str]]:
+    """The 2-D playground's points, and why not when its file is damaged: the run opens without them
+    (the model, curves and everything else are intact) and the file is left as it is."""
+    try:
+        if not present(path, CLASS_POINTS):
+            return [], {}
+        return parse_class_points(parse_json(_read_text(path, CLASS_POINTS), CLASS_POINTS), CLASS_POINTS), {}
+    except RunError as err:
+        return [], {CLASS_POINTS: str(err)}
+    except (*PARSE_ERRORS, OSError) as err:
+        return [], {CLASS_POINTS: str(RunError(f"{CLASS_POINTS}: cannot read it: {type(err).__name__}: {err}"))}
 
 
 def _read_text(path: Path, name: str) -> str:

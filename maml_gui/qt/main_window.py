@@ -34,7 +34,7 @@ from maml_gui.qt.panels.status_bar import TrainingStatusBar
 from maml_gui.qt.panels.training_status import TrainingStatusPanel
 from maml_gui.qt.playground import PlaygroundWidget
 from maml_gui.qt.playground.by_kind import PlaygroundHost
-from maml_gui.qt.playground.draw_link import DrawnTaskLink
+from maml_gui.qt.playground.draw_link import ClassPointsLink, DrawnTaskLink
 from maml_gui.qt.playground.compare_models import CompareModels
 from maml_gui.qt.plots import AdaptationCurvePlot
 from maml_gui.qt.plots.loss_panel import MetaLossPanel
@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.session.points_provider = self.playground.points
         self.drawn_task_link = DrawnTaskLink(self.session, self.playground_host, self)  # drawing.json
+        self.class_points_link = ClassPointsLink(self.session, self.playground_host, self)  # class_points.json
         self._shut_down = False
         self._show_config(self.session.config)
         self._update_actions()
@@ -133,7 +134,7 @@ class MainWindow(QMainWindow):
         a.import_config.triggered.connect(f.import_config)
         a.export_config.triggered.connect(f.export_config)
         a.quit.triggered.connect(self.close)
-        a.clear_points.triggered.connect(self.playground.clear_points)
+        a.clear_points.triggered.connect(self.playground_host.clear_drawn_work)  # the playground shown
         a.edit_toml.triggered.connect(c.edit_toml)
         a.start.triggered.connect(c.start_training)
         a.continue_.triggered.connect(s.continue_training)
@@ -143,7 +144,7 @@ class MainWindow(QMainWindow):
         a.reset_layout.triggered.connect(self.reset_layout)
         a.loss_log_scale.toggled.connect(self._on_log_scale_toggled)
         a.about.triggered.connect(self.show_about)
-        self.playground.model.changed.connect(self._on_points_changed)
+        self.playground_host.drawnWorkChanged.connect(self._on_points_changed)
         self.config_panel.validity_changed.connect(self._update_actions)
         self.config_panel.config_edited.connect(self._on_config_edited)
         self.config_panel.preset_chosen.connect(self.load_preset)
@@ -187,8 +188,10 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _clear_all_points(self) -> None:
-        """Points of a new experiment: none, and nothing to undo into the old one."""
+        """Points and drawings of a new experiment: none, and nothing to undo into the old one."""
         self.playground.set_points([])
+        self.class_points_link.show([])
+        self.drawn_task_link.show(None)
 
     @Slot(str)
     def show_error(self, message: str) -> None:
@@ -286,7 +289,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_points_changed(self) -> None:  # every drag step too: only what depends on the points
-        self.window_actions.clear_points.setEnabled(len(self.playground.model) > 0)
+        self.window_actions.clear_points.setEnabled(self.playground_host.has_drawn_work())
+        self.window_actions.clear_points.setText(self.playground_host.clear_text())
 
     @Slot(bool)
     def _on_pause_toggled(self, paused: bool) -> None:

@@ -82,9 +82,9 @@ def build_menus(window: QMainWindow, a: WindowActions, undo_stack: QUndoStack | 
 
     edit_menu = bar.addMenu("&Edit")
     undo = undo_stack.createUndoAction(window, "&Undo")
-    undo.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+    undo.setShortcuts(QKeySequence.StandardKey.Undo)
     redo = undo_stack.createRedoAction(window, "&Redo")
-    redo.setShortcut(QKeySequence(QKeySequence.StandardKey.Redo))
+    redo.setShortcuts(QKeySequence.StandardKey.Redo)  # every binding: Ctrl+Shift+Z and Ctrl+Y
     undo.setObjectName("undo")
     redo.setObjectName("redo")
     edit_menu.addAction(undo)

@@ -8,17 +8,16 @@ or ``OSError``; the :class:`~maml_gui.qt.session.ExperimentSession` turns those 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from maml_gui.core.checkpoint import (DRAWING, METRICS, RESUME, VALIDATION, WEIGHTS, RunData, is_run, load_resume_state,
                                       save_run, save_trainer)
 from maml_gui.core.config import ExperimentConfig
-from maml_gui.core.drawn_task import DrawnTask
+from maml_gui.core.drawn_work import CLASS_POINTS, DrawnWork
 from maml_gui.core.metrics import MetricsHistory
 from maml_gui.core.snapshot import ModelSnapshot
 from maml_gui.core.training import Trainer
-
-Points = list[tuple[float, float]]
 
 
 def save_target_problem(target: Path) -> str | None:
@@ -56,12 +55,14 @@ class RunFolder:
         self.saved_iteration = 0
         self.opened_history: MetricsHistory | None = None  # of an opened run, until training takes over
         self.resumable: Path | None = None  # an opened run with a resume state
+        self.unread: dict[str, str] = {}  # optional files of the opened run that were damaged: left as they are
 
     def forget(self) -> None:
         """No folder: the model (if any) is new and saved nowhere."""
         self.path = None
         self.saved_iteration = 0
         self.opened_history = self.resumable = None
+        self.unread = {}
 
     def detach(self) -> None:
         """Training takes over from the opened files (they stay on disk, untouched)."""
@@ -73,23 +74,44 @@ class RunFolder:
         self.saved_iteration = run.iteration
         self.opened_history = run.history
         self.resumable = run.path if (run.path / RESUME).is_file() else None
+        self.unread = dict(run.unread)
+
+    def is_current(self, target: Path | None) -> bool:
+        if target is None or self.path is None:
+            return False
+        try:
+            return target.resolve() == self.path.resolve()
+        except (OSError, RuntimeError):
+            return target == self.path
+
+    def guarded(self, drawn: DrawnWork, target: Path | None) -> DrawnWork:
+        """``drawn`` as it may be written into ``target``: a damaged 2-D points file of the opened run
+        is left as it is (for the user to mend) until points are placed that replace it."""
+        if CLASS_POINTS in self.unread and not drawn.class_points and self.is_current(target):
+            return dataclasses.replace(drawn, class_points=None)
+        return drawn
 
     def write(self, target: Path, trainer: Trainer | None, config: ExperimentConfig,
-              snapshot: ModelSnapshot | None, points: Points, drawing: DrawnTask | None = None) -> None:
+              snapshot: ModelSnapshot | None, drawn: DrawnWork) -> None:
         """Write the model (the trainer's, else the opened one with its resume state) into ``target``,
-        with the playgrounds' drawn points and drawn task."""
+        with what the user drew in the playgrounds."""
+        kept = self.guarded(drawn, target) is not drawn  # a damaged points file left as it is
+        drawn = self.guarded(drawn, target)
         if trainer is not None:
-            save_trainer(target, trainer, points, drawing)
+            save_trainer(target, trainer, **drawn.save_arguments())
             self.saved_iteration = trainer.iteration
         else:
             resume = load_resume_state(self.resumable) if self.resumable is not None else None
-            save_run(target, config, snapshot, self.opened_history, resume, points, drawing)
+            save_run(target, config, snapshot, self.opened_history, resume, **drawn.save_arguments())
             # what this save has not got must not stay behind from an earlier run in the folder
             stale = {METRICS: self.opened_history is None, VALIDATION: self.opened_history is None,
-                     WEIGHTS: snapshot is None, RESUME: resume is None, DRAWING: drawing is None}
+                     WEIGHTS: snapshot is None, RESUME: resume is None, DRAWING: drawn.drawing is None,
+                     CLASS_POINTS: drawn.class_points is None and not kept}
             for name in (name for name, gone in stale.items() if gone):
                 (target / name).unlink(missing_ok=True)
             if resume is not None:
                 self.resumable = target
             self.saved_iteration = snapshot.iteration if snapshot is not None else 0
+        if drawn.class_points or not self.is_current(target):
+            self.unread.pop(CLASS_POINTS, None)  # replaced, or no longer this folder's concern
         self.path = target

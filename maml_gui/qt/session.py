@@ -11,6 +11,7 @@ until saved; only :meth:`continue_training` autosaves into the folder the model 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Callable
 
@@ -19,6 +20,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from maml_gui.core.checkpoint import RunData, RunError, load_run, resume_trainer
 from maml_gui.core.config import ConfigError, ExperimentConfig
 from maml_gui.core.device import DeviceError, default_threads
+from maml_gui.core.drawn_work import DrawnWork, LatestDrawnWork
 from maml_gui.core.metrics import MetricsHistory
 from maml_gui.core.presets import load_preset
 from maml_gui.core.snapshot import ModelSnapshot
@@ -30,6 +32,7 @@ from maml_gui.qt.training_lifecycle import TrainingLifecycle, TrainingState
 __all__ = ["ExperimentSession", "TrainingState", "same_experiment"]
 
 Points = list[tuple[float, float]]
+log = logging.getLogger(__name__)
 
 
 def same_experiment(a: ExperimentConfig, b: ExperimentConfig) -> bool:
@@ -50,6 +53,7 @@ class ExperimentSession(QObject):
     run_path_changed = Signal(object)  # Path | None
     points_loaded = Signal(object)  # list[(x, y)] read from a run
     drawing_loaded = Signal(object)  # DrawnTask | None read from a run (the image playground's)
+    class_points_loaded = Signal(object)  # list[(x, y, class)] read from a run (the 2-D classification playground's)
     following_changed = Signal(object)  # Path of the run followed read-only (qt/follow.py), or None
     message = Signal(str)  # for the status bar
     error = Signal(str)  # for a dialog: one line
@@ -62,6 +66,8 @@ class ExperimentSession(QObject):
         self.snapshot: ModelSnapshot | None = None
         self.points_provider: Callable[[], Points] | None = None
         self.drawing_provider: Callable[[], object] | None = None  # -> DrawnTask, saved as drawing.json
+        self.class_points_provider: Callable[[], list] | None = None  # -> [(x, y, class)], class_points.json
+        self.latest_drawn = LatestDrawnWork()  # what autosaves write with the model (refreshed on each report)
         self.folder = RunFolder()
         self.training = TrainingLifecycle(self)
         self.training.progressed.connect(self._on_progress)
@@ -232,7 +238,9 @@ class ExperimentSession(QObject):
         self._launch()
 
     def _launch(self, paused: bool = False) -> None:
-        self.training.start(self.trainer, self.config.training.iterations, self.folder.path, paused)
+        self._refresh_drawn()
+        self.training.start(self.trainer, self.config.training.iterations, self.folder.path, paused,
+                            self.latest_drawn.get)
         if not self._restarting:
             self.state_changed.emit(self.state)
             self.message.emit(f"training {self.config.training.algorithm} on {self.trainer.device}")
@@ -260,6 +268,7 @@ class ExperimentSession(QObject):
 
     @Slot(object)
     def _on_progress(self, progress: Progress) -> None:
+        self._refresh_drawn()  # at most ~10 a second: the next autosave writes it
         self.snapshot = progress.snapshot
         self.progressed.emit(progress)
         self.snapshot_changed.emit(progress.snapshot)
@@ -288,6 +297,16 @@ class ExperimentSession(QObject):
     def points(self) -> Points:
         return list(self.points_provider()) if self.points_provider is not None else []
 
+    def drawn_work(self) -> DrawnWork:
+        """What the user drew in every playground, as Save and the autosaves write it."""
+        class_points = self.class_points_provider() if self.class_points_provider is not None else None
+        return DrawnWork(tuple(self.points()), None if class_points is None else tuple(class_points),
+                         self.drawing_provider() if self.drawing_provider is not None else None)
+
+    def _refresh_drawn(self) -> None:
+        """What the autosaves write into the session's folder from now on."""
+        self.latest_drawn.set(self.folder.guarded(self.drawn_work(), self.folder.path))
+
     def save_run(self, path: str | Path | None = None) -> bool:
         """Write the run directory (default: the current one) and make it the autosave target.
 
@@ -315,8 +334,8 @@ class ExperimentSession(QObject):
 
     def _write_run(self, target: Path) -> bool:
         try:
-            self.folder.write(target, self.trainer, self.model_config or self.config, self.snapshot, self.points(),
-                              self.drawing_provider() if self.drawing_provider is not None else None)
+            self.folder.write(target, self.trainer, self.model_config or self.config, self.snapshot,
+                              self.drawn_work())
         except (OSError, RunError) as err:
             self.error.emit(f"cannot save the run to {target}: {err}")
             return False
@@ -346,7 +365,12 @@ class ExperimentSession(QObject):
         self.snapshot_changed.emit(run.snapshot)
         self.points_loaded.emit(list(run.points))
         self.drawing_loaded.emit(run.drawing)
-        self.message.emit(f"opened {run.path} (iteration {run.iteration})")
+        self.class_points_loaded.emit(list(run.class_points))
+        opened = f"opened {run.path} (iteration {run.iteration})"
+        for why in run.unread.values():  # a damaged playground file: the run opens without it, the file stays
+            log.warning("%s: %s; not loaded, the file is left as it is", run.path, why)
+            opened += f"; not loaded: {why} (the file is left as it is)"
+        self.message.emit(opened)
         return True
 
     # -- following a run another process writes (driven by qt/follow.py) --------------------------
@@ -365,6 +389,7 @@ class ExperimentSession(QObject):
         self.snapshot_changed.emit(run.snapshot)
         if first:
             self.points_loaded.emit(list(run.points))
+            self.class_points_loaded.emit(list(run.class_points))
 
     def show_followed(self, progress: Progress | None, snapshot: ModelSnapshot | None) -> None:
         """What landed in the followed run: the curves grow; a newer model replaces the one shown."""

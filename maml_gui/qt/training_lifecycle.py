@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from maml_gui.core.drawn_work import DrawnWork
 from maml_gui.core.training import REPORT_INTERVAL_S, Trainer
 from maml_gui.qt.worker import TrainingThread
 
@@ -40,12 +42,14 @@ class TrainingLifecycle(QObject):
             return TrainingState.IDLE
         return TrainingState.PAUSED if self._job.paused else TrainingState.RUNNING
 
-    def start(self, trainer: Trainer, iterations: int, autosave_dir: Path | None, paused: bool = False) -> None:
-        """Run ``trainer`` up to ``iterations`` in a new thread, autosaving into ``autosave_dir`` if given."""
+    def start(self, trainer: Trainer, iterations: int, autosave_dir: Path | None, paused: bool = False,
+              drawn_work: Callable[[], DrawnWork] | None = None) -> None:
+        """Run ``trainer`` up to ``iterations`` in a new thread, autosaving into ``autosave_dir`` if given
+        (with ``drawn_work()``, called in the training thread, when given)."""
         if self._job is not None:
             raise RuntimeError("a training is already running; stop it first")
         autosave = str(autosave_dir) if autosave_dir is not None else None
-        job = TrainingThread(trainer, iterations, autosave, self.report_interval_s, self)
+        job = TrainingThread(trainer, iterations, autosave, self.report_interval_s, self, drawn_work)
         job.progressed.connect(self.progressed)
         job.failed.connect(self.failed)
         job.autosaved.connect(self.autosaved)

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import logging
 import traceback
+from typing import Callable
+
 from PySide6.QtCore import QObject, Signal, Slot
 
 from maml_gui.core.checkpoint import RunError, save_trainer
+from maml_gui.core.drawn_work import DrawnWork
 from maml_gui.core.training import REPORT_INTERVAL_S, Trainer, TrainingControl, TrainingError
 from maml_gui.qt.threads import hand_back_to_gui_thread, start_in_thread
 
@@ -35,8 +38,10 @@ class TrainingWorker(QObject):
     finished = Signal()
 
     def __init__(self, trainer: Trainer, control: TrainingControl, iterations: int | None = None,
-                 autosave_dir: str | None = None, report_interval_s: float = REPORT_INTERVAL_S) -> None:
+                 autosave_dir: str | None = None, report_interval_s: float = REPORT_INTERVAL_S,
+                 drawn_work: Callable[[], DrawnWork] | None = None) -> None:
         super().__init__()  # no parent, or moveToThread silently fails
+        self.drawn_work = drawn_work  # thread-safe: what the playgrounds hold, written with each autosave
         self.trainer = trainer
         self.control = control
         self.iterations = iterations
@@ -64,7 +69,8 @@ class TrainingWorker(QObject):
         if self.autosave_dir is None:  # switched off by an earlier failure
             return
         try:
-            save_trainer(self.autosave_dir, trainer)
+            drawn = self.drawn_work() if self.drawn_work is not None else DrawnWork()
+            save_trainer(self.autosave_dir, trainer, **drawn.save_arguments())
         except (OSError, RunError) as err:
             self.failed.emit(f"autosave to {self.autosave_dir} failed: {err}; training goes on")
             self.autosave_dir = None  # one message, not one per validation
@@ -86,10 +92,11 @@ class TrainingThread(QObject):
     done = Signal()
 
     def __init__(self, trainer: Trainer, iterations: int | None = None, autosave_dir: str | None = None,
-                 report_interval_s: float = REPORT_INTERVAL_S, parent: QObject | None = None) -> None:
+                 report_interval_s: float = REPORT_INTERVAL_S, parent: QObject | None = None,
+                 drawn_work: Callable[[], DrawnWork] | None = None) -> None:
         super().__init__(parent)
         self.control = TrainingControl()
-        self.worker = TrainingWorker(trainer, self.control, iterations, autosave_dir, report_interval_s)
+        self.worker = TrainingWorker(trainer, self.control, iterations, autosave_dir, report_interval_s, drawn_work)
         # the Python reference is kept for the object's whole life: dropping it could delete the
         # QThread before its queued deleteLater runs
         self._thread = start_in_thread(self.worker, "maml-training")

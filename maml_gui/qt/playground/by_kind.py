@@ -37,8 +37,11 @@ where the widget has them (every method is optional):
 - ``shutdown()``: stop worker threads (the window calls it when closing).
 - ``undo_stack`` (a ``QUndoStack`` attribute): Edit > Undo / Redo act on it while the widget is
   shown (the host's ``undo_group``); its own Ctrl+Z shortcuts would clash with the menu's.
-- ``drawn_state() -> dict | None`` / ``restore_drawn_state(state: dict)``: what the user drew,
-  for Save/Open (reserved: the session saves only the regression points today).
+- ``drawn_state() -> dict | None`` / ``restore_drawn_state(state: dict)``: what the user drew, as
+  JSON (the run files are written through :mod:`~maml_gui.qt.playground.draw_link` instead).
+- ``drawnWorkChanged`` (a signal: every change of what was drawn, loading included),
+  ``has_drawn_work() -> bool`` and ``clear_drawn_work()`` (undoable where the widget has undo):
+  Edit > Clear Points acts on the playground shown; ``clear_text`` (a str attribute) names it there.
 
 The session (``maml_gui.qt.session.ExperimentSession``) exposes the same facts for anyone who
 needs them: ``session.config`` (the form), ``session.model_config`` (what the model was trained
@@ -50,7 +53,7 @@ from __future__ import annotations
 import importlib
 from typing import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QUndoGroup
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
@@ -130,6 +133,8 @@ class ClassificationPlaceholder(QWidget):
 class PlaygroundHost(QStackedWidget):
     """The central widget: the regression playground, or the classification one the experiment needs."""
 
+    drawnWorkChanged = Signal()  # what was drawn in a playground changed, or another playground is shown
+
     def __init__(self, regression: QWidget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("playground_host")
@@ -141,6 +146,7 @@ class PlaygroundHost(QStackedWidget):
         # Edit > Undo / Redo act on the playground shown (each keeps its own ``undo_stack``)
         self.undo_group = QUndoGroup(self)
         self._activate_undo_stack(regression)
+        self._watch(regression)
 
     def current(self) -> QWidget:
         return self.widgets[self.key]
@@ -152,6 +158,7 @@ class PlaygroundHost(QStackedWidget):
             widget = playground_factory(key)(self)
             self.addWidget(widget)
             self.widgets[key] = widget
+            self._watch(widget)
         widget = self.widgets[key]
         if key != REGRESSION and hasattr(widget, "set_experiment"):
             widget.set_experiment(config)
@@ -160,7 +167,29 @@ class PlaygroundHost(QStackedWidget):
             self.setCurrentWidget(widget)
             self._activate_undo_stack(widget)
             self._hand_snapshot()
+            self.drawnWorkChanged.emit()
         return widget
+
+    def _watch(self, widget: QWidget) -> None:
+        signal = getattr(widget, "drawnWorkChanged", None)
+        if signal is not None:
+            signal.connect(self.drawnWorkChanged)
+
+    # -- Edit > Clear Points: the playground shown -------------------------------------------------
+    def has_drawn_work(self) -> bool:
+        """The playground shown holds something the user drew (points, drawings)."""
+        widget = self.current()
+        return hasattr(widget, "has_drawn_work") and widget.has_drawn_work()
+
+    def clear_drawn_work(self) -> None:
+        """Clear the playground shown (one undoable step where it has undo)."""
+        widget = self.current()
+        if hasattr(widget, "clear_drawn_work"):
+            widget.clear_drawn_work()
+
+    def clear_text(self) -> str:
+        """The Clear action's text for the playground shown."""
+        return getattr(self.current(), "clear_text", "Clear &Points")
 
     def _activate_undo_stack(self, widget: QWidget) -> None:
         stack = getattr(widget, "undo_stack", None)

@@ -35,6 +35,7 @@ EDIT_HINT = ("Keys 1–9 or the palette: class · click: add a point · drag a p
 
 class ClassifyPointsWidget(QWidget):
     pointsChanged = Signal()       # every edit, undo and redo (not set_points)
+    drawnWorkChanged = Signal()    # every change of the points, loading included (the playground host's)
 
     def __init__(self, parent: QWidget | None = None, undo_shortcuts: bool = True) -> None:
         super().__init__(parent)
@@ -93,6 +94,7 @@ class ClassifyPointsWidget(QWidget):
         editor.dragMoved.connect(self._on_drag_moved)
         editor.dragFinished.connect(self._on_drag_finished)
         self.model.changed.connect(self._on_points_changed)
+        self.model.changed.connect(self.drawnWorkChanged)
         self.controls.settingsChanged.connect(self._on_settings_changed)
         self.controls.sampleRequested.connect(self.sample_task)
         self.controls.clearRequested.connect(self.clear_points)
@@ -206,6 +208,12 @@ class ClassifyPointsWidget(QWidget):
     def clear_points(self) -> None:
         if len(self.model):
             self.undo_stack.push(ClearPointsCommand(self.model))
+
+    def has_drawn_work(self) -> bool:
+        return len(self.model) > 0
+
+    def clear_drawn_work(self) -> None:
+        self.clear_points()
 
     def sample_task(self) -> None:
         """Draw a task: its support points (undoable as one step) and its query points for accuracy."""

@@ -29,8 +29,10 @@ MAX_STEPS = 50
 
 class DrawPlaygroundWidget(QWidget):
     drawingChanged = Signal()  # an edit of the drawn task (to mark the experiment modified)
+    drawnWorkChanged = Signal()  # every change of the drawn task, loading included (the playground host's)
+    clear_text = "Clear &Drawings"  # Edit > Clear Points while this playground is shown
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, undo_shortcuts: bool = True) -> None:
         super().__init__(parent)
         self.steps = QSpinBox()
         self.steps.setRange(0, MAX_STEPS)
@@ -43,7 +45,8 @@ class DrawPlaygroundWidget(QWidget):
         self.lr.setSpecialValueText("model's own")
         self.lr.setToolTip("Inner learning rate; 'model's own' uses the rate (or learned rates) it was trained with")
         self.model_label = QLabel()
-        self.draw = DrawTaskWidget(self.steps.value, self._lr)
+        self.draw = DrawTaskWidget(self.steps.value, self._lr, undo_shortcuts=undo_shortcuts)
+        self.undo_stack = self.draw.undo_stack  # the drawings' edits: Edit > Undo / Redo in the window
         self.sample = SampleTaskView(self.steps.value, self._lr)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.draw, "Draw your own task")
@@ -63,6 +66,7 @@ class DrawPlaygroundWidget(QWidget):
         self.steps.valueChanged.connect(self._on_settings_changed)
         self.lr.valueChanged.connect(self._on_settings_changed)
         self.draw.drawingChanged.connect(self.drawingChanged)
+        self.draw.model.changed.connect(self.drawnWorkChanged)
         self.sample.taskSampled.connect(self._on_task_sampled)
         self._sampled_polarity: bool | None = None
         self.set_snapshot(None)
@@ -116,6 +120,13 @@ class DrawPlaygroundWidget(QWidget):
     def set_drawn_task(self, task: DrawnTask | None) -> None:
         self.draw.set_drawn_task(task)
 
+    def has_drawn_work(self) -> bool:
+        return not self.drawn_task().is_empty()
+
+    def clear_drawn_work(self) -> None:
+        """Erase every drawing, as one step Undo (Ctrl+Z) takes back."""
+        self.draw.clear_all()
+
     def drawn_state(self) -> dict | None:
         """The drawn task as the JSON document of ``drawing.json``; None when nothing is drawn."""
         task = self.drawn_task()
@@ -135,4 +146,9 @@ class DrawPlaygroundWidget(QWidget):
         self.sample.request_adaptation()
 
 
-register_playground(IMAGES, DrawPlaygroundWidget)
+def create_draw_playground(parent: QWidget) -> DrawPlaygroundWidget:
+    """The playground host's factory: there the window's Edit menu owns Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y."""
+    return DrawPlaygroundWidget(parent, undo_shortcuts=False)
+
+
+register_playground(IMAGES, create_draw_playground)

@@ -38,7 +38,8 @@ class DrawTaskWidget(QWidget):
     drawingChanged = Signal()       # every edit, undo and redo (not set_drawn_task: loading is not an edit)
     adaptationShown = Signal(int)   # request id whose probabilities are now shown
 
-    def __init__(self, steps=lambda: 5, lr=lambda: None, parent: QWidget | None = None) -> None:
+    def __init__(self, steps=lambda: 5, lr=lambda: None, parent: QWidget | None = None,
+                 undo_shortcuts: bool = True) -> None:
         super().__init__(parent)
         self._steps, self._lr = steps, lr
         self.undo_stack = QUndoStack(self)
@@ -57,7 +58,9 @@ class DrawTaskWidget(QWidget):
         self.where.setWordWrap(True)
         self.results.setMinimumWidth(300)
         buttons = QHBoxLayout()
-        self.undo_button = self._button(buttons, "Undo", "Undo the last stroke", self.undo_stack.undo, "Ctrl+Z")
+        # undo_shortcuts=False: a window's Edit menu owns Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y (here they would clash)
+        self.undo_button = self._button(buttons, "Undo", "Undo the last stroke", self.undo_stack.undo, "Ctrl+Z",
+                                        undo_shortcuts)
         self.erase_button = self._button(buttons, "Erase", "Erase the selected example", self.erase_selected, "Delete")
         self.clear_button = self._button(buttons, "Clear", "Erase every drawing", self.clear_all, "")
         self.add_test_button = self._button(buttons, "+ Test", "Add a test drawing", self.add_test, "")
@@ -91,8 +94,8 @@ class DrawTaskWidget(QWidget):
         layout.addLayout(left, stretch=3)
         layout.addLayout(middle, stretch=1)
         layout.addWidget(self.results, stretch=3)
-        for key, slot in (("Ctrl+Shift+Z", self.undo_stack.redo), ("Ctrl+Y", self.undo_stack.redo),
-                          ("Backspace", self.erase_selected)):
+        keys = ((("Ctrl+Shift+Z", self.undo_stack.redo), ("Ctrl+Y", self.undo_stack.redo)) if undo_shortcuts else ())
+        for key, slot in (*keys, ("Backspace", self.erase_selected)):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
@@ -105,7 +108,7 @@ class DrawTaskWidget(QWidget):
         self._rebuild()
         self.select(("support", 0, 0))
 
-    def _button(self, row: QHBoxLayout, text: str, tip: str, slot, key: str) -> QToolButton:
+    def _button(self, row: QHBoxLayout, text: str, tip: str, slot, key: str, shortcut: bool = True) -> QToolButton:
         button = QToolButton()
         button.setText(text)
         button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -113,9 +116,10 @@ class DrawTaskWidget(QWidget):
         button.setToolTip(tip)
         if key:
             button.setToolTip(f"{tip} ({QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)})")
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+        if key and shortcut:
+            keys = QShortcut(QKeySequence(key), self)
+            keys.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            keys.activated.connect(slot)
         row.addWidget(button)
         return button
 

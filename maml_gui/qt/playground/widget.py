@@ -43,6 +43,7 @@ def as_sentence(note: str) -> str:
 
 class PlaygroundWidget(QWidget):
     pointsChanged = Signal()  # every edit, undo and redo (not set_points: loading is not an edit)
+    drawnWorkChanged = Signal()  # every change of the points, loading included (the playground host's)
     adaptationShown = Signal(int)  # request id whose curves are now drawn
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -84,6 +85,7 @@ class PlaygroundWidget(QWidget):
         editor.dragMoved.connect(self._on_drag_moved)
         editor.dragFinished.connect(self._on_drag_finished)
         self.model.changed.connect(self._on_points_changed)
+        self.model.changed.connect(self.drawnWorkChanged)
         self.controls.settingsChanged.connect(self._request_adaptation)
         self.controls.sampleRequested.connect(self.sample_task)
         self.controls.clearRequested.connect(self.clear_points)
@@ -160,6 +162,12 @@ class PlaygroundWidget(QWidget):
         """Remove every point, as one undoable step."""
         if len(self.model):
             self.undo_stack.push(ClearPointsCommand(self.model))
+
+    def has_drawn_work(self) -> bool:
+        return len(self.model) > 0
+
+    def clear_drawn_work(self) -> None:
+        self.clear_points()
 
     def sample_task(self) -> None:
         """Draw a task: its true curve (dashed) and K support points, as one undoable step."""
