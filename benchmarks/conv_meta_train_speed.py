@@ -10,7 +10,11 @@ child process, so its peak memory is its own: on CPU the growth of the peak resi
 the setup's (a first iteration included), on CUDA ``torch.cuda.max_memory_allocated``. Prints meta-iterations/s, the ratio,
 and peak memory per meta-iteration.
 
-    python benchmarks/conv_meta_train_speed.py [--seconds 10] [--filters 64] [--meta-batch 32] [--device cpu]
+    python benchmarks/conv_meta_train_speed.py [--seconds 10] [--rounds 3] [--filters 64] [--meta-batch 32]
+        [--device cpu] [--threads 1] [--chunk N]
+
+Also prints the arithmetic of a meta-iteration (torch's FlopCounterMode) and the rate it was done
+at: on a CPU the loop's convolutions already run near the core's speed, which bounds any gain.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import time
 import torch
 import torch.nn.functional as F
 from torch.func import functional_call
+from torch.utils.flop_counter import FlopCounterMode
 
 
 def setup(args):
@@ -75,6 +80,8 @@ class PerTaskLoop:
 def child(args) -> None:
     torch.set_num_threads(args.threads)
     trainer, batches = setup(args)
+    if args.chunk:  # another chunk size than the engine's own choice (FunctionalBackend.meta_batch_chunk)
+        trainer.learner.backend.meta_batch_chunk = lambda batch: args.chunk
     step = (lambda b: engine_step(trainer, b)) if args.child == "engine" else PerTaskLoop(trainer, args.steps).step
     cuda = trainer.device.type == "cuda"
     if cuda:
@@ -91,7 +98,12 @@ def child(args) -> None:
     rate = count / (time.perf_counter() - start)
     peak = (torch.cuda.max_memory_allocated() if cuda else
             (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) * 1024)
-    print(json.dumps({"rate": rate, "peak_mb": peak / 2**20}))
+    result = {"rate": rate, "peak_mb": peak / 2**20, "chunk": trainer.learner.backend.meta_batch_chunk(batches[0])}
+    if args.child == "loop":  # the arithmetic of one meta-iteration; the engine's is the same, but
+        with FlopCounterMode(display=False) as flops:  # the counter over-counts grouped convolutions' backward
+            step(batches[0])
+        result["gflop"] = flops.get_total_flops() / 1e9
+    print(json.dumps(result))
 
 
 def main() -> None:
@@ -101,6 +113,9 @@ def main() -> None:
     parser.add_argument("--meta-batch", type=int, default=32)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3, help="alternated runs of each contender (median)")
+    parser.add_argument("--chunk", type=int, default=0,
+                        help="tasks per meta-gradient chunk in the engine (default: the engine's choice)")
     parser.add_argument("--child", choices=("engine", "loop"), help=argparse.SUPPRESS)
     parser.add_argument("--steps", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -110,18 +125,26 @@ def main() -> None:
     print(f"Conv-4 ({args.filters} filters, strided), glyphs 28x28, 5-way 1-shot, 15 queries/class, meta-batch "
           f"{args.meta_batch}, second-order MAML; device {args.device}, {args.threads} thread(s), torch {torch.__version__}")
     print(f"{'inner steps':>11} {'per-task loop it/s':>19} {'engine it/s':>12} {'engine/loop':>12} "
-          f"{'loop peak MB':>13} {'engine peak MB':>15}")
+          f"{'loop peak MB':>13} {'engine peak MB':>15} {'GFLOP/it':>9} {'loop GFLOP/s':>13} {'engine GFLOP/s':>15}")
     for steps in (1, 5):
-        results = {}
-        for name in ("loop", "engine"):
-            command = [sys.executable, __file__, "--child", name, "--steps", str(steps), "--seconds", str(args.seconds),
-                       "--filters", str(args.filters), "--meta-batch", str(args.meta_batch), "--device", args.device,
-                       "--threads", str(args.threads)]
-            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-            results[name] = json.loads(output.strip().splitlines()[-1])
-        loop, engine = results["loop"], results["engine"]
+        results = {"loop": [], "engine": []}
+        for _ in range(args.rounds):  # alternated, so a slow spell of the machine hits both
+            for name in ("loop", "engine"):
+                command = [sys.executable, __file__, "--child", name, "--steps", str(steps), "--seconds",
+                           str(args.seconds), "--filters", str(args.filters), "--meta-batch", str(args.meta_batch),
+                           "--device", args.device, "--threads", str(args.threads), "--chunk", str(args.chunk)]
+                output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+                results[name].append(json.loads(output.strip().splitlines()[-1]))
+        loop, engine = (median_run(results[name]) for name in ("loop", "engine"))
         print(f"{steps:>11} {loop['rate']:>19.2f} {engine['rate']:>12.2f} {engine['rate'] / loop['rate']:>11.1f}x "
-              f"{loop['peak_mb']:>13.0f} {engine['peak_mb']:>15.0f}", flush=True)
+              f"{loop['peak_mb']:>13.0f} {engine['peak_mb']:>15.0f} {loop['gflop']:>9.1f} "
+              f"{loop['rate'] * loop['gflop']:>13.0f} {engine['rate'] * loop['gflop']:>15.0f}", flush=True)
+    print(f"(median of {args.rounds} alternated runs each; the engine took the meta-gradient in chunks of "
+          f"{engine['chunk']} task(s); GFLOP/it: the loop's arithmetic, the same for both)")
+
+
+def median_run(runs: list[dict]) -> dict:
+    return sorted(runs, key=lambda run: run["rate"])[len(runs) // 2]
 
 
 if __name__ == "__main__":

@@ -111,10 +111,12 @@ def batched_forward(spec: Conv4Spec, params, x: Tensor, per_task) -> Tensor:
     axis. The tasks sit side by side in the channel axis (``[N, B*C, H, W]``): each conv is one
     grouped convolution (``groups=B``) and batch norm over that layout normalises each task's
     channels with that task's own statistics. Same results as ``vmap`` over ``Conv4`` (tested),
-    about 3x faster on a CPU.
+    about 3x faster on a CPU, where the activations are kept channels-last.
     """
     tasks, count = x.shape[:2]
     h = x.transpose(0, 1).reshape(count, tasks * x.shape[2], *x.shape[3:])
+    if h.device.type == "cpu":  # oneDNN's grouped convolutions: fwd + bwd 2.8x faster channels-last (32 tasks)
+        h = h.contiguous(memory_format=torch.channels_last)
 
     def side_by_side(i: int) -> Tensor:
         p = params[i]

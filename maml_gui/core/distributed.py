@@ -23,7 +23,6 @@ of gradients, pytorch #47562, #63812):
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 import zlib
@@ -34,6 +33,8 @@ from datetime import timedelta
 import torch
 import torch.distributed as dist
 from torch import Tensor
+
+from .tasks.base import slice_tasks
 
 DEFAULT_TIMEOUT_S = 300.0  # a rank waits this long for a hung (not dead) peer; a dead one is seen at once
 TIMEOUT_ENV = "MAML_GUI_DIST_TIMEOUT"
@@ -151,18 +152,6 @@ def task_share(meta_batch: int, world_size: int, rank: int) -> tuple[int, int]:
     base, extra = divmod(meta_batch, world_size)
     start = rank * base + min(rank, extra)
     return start, start + base + (1 if rank < extra else 0)
-
-
-def slice_tasks(batch, start: int, stop: int):
-    """The tasks ``[start, stop)`` of a meta-batch (any task kind's batch dataclass)."""
-    changes = {}
-    for f in dataclasses.fields(batch):
-        value = getattr(batch, f.name)
-        if isinstance(value, Tensor):
-            changes[f.name] = value[start:stop]
-        elif isinstance(value, Mapping):
-            changes[f.name] = {k: v[start:stop] for k, v in value.items()}
-    return dataclasses.replace(batch, **changes)
 
 
 class RankShareSampler:

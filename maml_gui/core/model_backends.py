@@ -34,6 +34,7 @@ from .task_kinds import REGRESSION, TaskKind, task_kind
 
 ModelSpec = Union[models.MLPSpec, Conv4Spec]
 ACTIVATION_BUDGET = 6e7  # floats of one layer's activations in evaluation (about 240 MB in float32)
+CPU_TRAINING_BUDGET = 2e6  # floats of the first block's activations per meta-gradient chunk on a CPU (8 MB)
 
 
 class ModelBackend(ABC):
@@ -75,6 +76,11 @@ class ModelBackend(ABC):
     def evaluation_chunk(self, batch) -> int:
         """Tasks adapted at once in evaluation: bounds the memory of the activations."""
         return 512
+
+    def meta_batch_chunk(self, batch) -> int:
+        """Tasks whose meta-gradient is computed at once in training (the rest follow in further
+        chunks of this size, their gradients summed): the whole meta-batch unless that is slow."""
+        return batch.size
 
     def task_loss(self, outputs: Tensor, targets: Tensor) -> Tensor:
         return self.kind.task_loss(outputs, targets)
@@ -147,8 +153,26 @@ class FunctionalBackend(ModelBackend):
     def evaluation_chunk(self, batch) -> int:
         if not isinstance(self.spec, Conv4Spec):
             return 512
+        if batch.x_support.device.type == "cpu":  # no graph is kept: twice the training chunk
+            return self._tasks_within(batch, 2 * CPU_TRAINING_BUDGET)
         images = batch.x_support.shape[1] + batch.x_query.shape[1]  # first block: filters x side^2 floats each
         return max(1, int(ACTIVATION_BUDGET // (images * self.spec.filters * self.spec.image_size ** 2)))
+
+    def meta_batch_chunk(self, batch) -> int:
+        """Conv-4 on a CPU: chunks of about 8 MB of first-block activations. oneDNN's plain
+        convolutions beat its grouped ones, and a whole meta-batch's activations leave the caches,
+        so a chunk of one task of glyphs-5way-1shot (64 filters) and the whole meta-batch of a
+        small Conv-4 are each the fastest there (benchmarks/conv_meta_train_speed.py --chunk;
+        README, Speed). A GPU takes the whole meta-batch at once."""
+        if not isinstance(self.spec, Conv4Spec) or batch.x_support.device.type != "cpu":
+            return batch.size
+        return self._tasks_within(batch, CPU_TRAINING_BUDGET)
+
+    def _tasks_within(self, batch, floats: float) -> int:
+        """Tasks whose first-block activations (images x filters x side^2) fit in ``floats``."""
+        images = batch.x_support.shape[1] + batch.x_query.shape[1]
+        side = -(-self.spec.image_size // 2) if self.spec.strided else self.spec.image_size
+        return max(1, min(batch.size, int(floats // (images * self.spec.filters * side * side))))
 
     def initial_parameters(self, generator=None, device="cpu") -> list[Tensor]:
         if isinstance(self.spec, models.MLPSpec):  # the same draws as the fast path

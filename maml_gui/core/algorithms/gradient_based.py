@@ -3,7 +3,8 @@
 One class covers MAML (second order), first-order MAML, ANIL (inner loop on the head only),
 Meta-SGD (learned per-parameter inner rates) and the MAML++ options: multi-step loss (MSL),
 learned per-step per-tensor inner rates (LSLR) and first-order for the first N iterations
-(derivative-order annealing). The meta-batch is one batched computation.
+(derivative-order annealing). The meta-batch is one batched computation (Conv-4 on a CPU: a few,
+see ``FunctionalBackend.meta_batch_chunk``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import torch
 
 from ..adaptation import InnerRates
 from ..tasks import TaskBatch
+from ..tasks.base import slice_tasks
 from .base import MetaLearner, StepLosses
 
 
@@ -55,6 +57,25 @@ class GradientMetaLearner(MetaLearner):
         return self.first_order or iteration < self.training.first_order_iterations
 
     def meta_step(self, batch: TaskBatch, iteration: int) -> StepLosses:
+        """The meta-gradient of the whole meta-batch, in chunks of tasks where the backend asks for
+        them (Conv-4 on a CPU): each chunk is one batched computation and adds its share
+        (its tasks / all tasks) of the mean meta-loss's gradient to ``.grad``."""
+        chunk = self.backend.meta_batch_chunk(batch)
+        if chunk >= batch.size:
+            return self._chunk_step(batch, iteration, None)
+        parts = []
+        for start in range(0, batch.size, chunk):
+            part = slice_tasks(batch, start, min(start + chunk, batch.size))
+            share = part.size / batch.size
+            parts.append((share, self._chunk_step(part, iteration, share)))
+        metrics = [losses.metric_after for _, losses in parts]
+        return StepLosses(
+            sum(share * losses.before for share, losses in parts),
+            sum(share * losses.after for share, losses in parts),
+            None if metrics[0] is None else sum(share * m for (share, _), m in zip(parts, metrics)),
+        )
+
+    def _chunk_step(self, batch: TaskBatch, iteration: int, share: float | None) -> StepLosses:
         weights = self.step_weights(iteration)
         query_steps = [s + 1 for s, w in enumerate(weights) if w > 0]
         backend = self.backend
@@ -70,6 +91,6 @@ class GradientMetaLearner(MetaLearner):
         else:
             meta_loss = sum(weights[s - 1] * backend.task_loss(result.query_predictions[s], batch.y_query).mean()
                             for s in query_steps)
-        meta_loss.backward()
+        (meta_loss if share is None else meta_loss * share).backward()
         metric = None if backend.kind.loss_is_metric else backend.task_metric(last.detach(), batch.y_query).mean()
         return StepLosses(result.support_loss.detach().mean(), final.detach(), metric)

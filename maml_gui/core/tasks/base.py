@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -47,6 +48,18 @@ class TaskBatch:
             self.x_support.to(device), self.y_support.to(device), self.x_query.to(device),
             self.y_query.to(device), {k: v.to(device) for k, v in self.params.items()}, self.family,
         )
+
+
+def slice_tasks(batch, start: int, stop: int):
+    """The tasks ``[start, stop)`` of a meta-batch (any task kind's batch dataclass)."""
+    changes = {}
+    for f in dataclasses.fields(batch):
+        value = getattr(batch, f.name)
+        if isinstance(value, Tensor):
+            changes[f.name] = value[start:stop]
+        elif isinstance(value, Mapping):
+            changes[f.name] = {k: v[start:stop] for k, v in value.items()}
+    return dataclasses.replace(batch, **changes)
 
 
 class TaskFamily(ABC):
