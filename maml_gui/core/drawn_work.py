@@ -65,6 +65,10 @@ class DrawnWork:
     class_points: tuple[ClassPoint, ...] | None = None
     drawing: DrawnTask | None = None
 
+    def same_as(self, other: "DrawnWork") -> bool:
+        """The same drawings as ``other``, reading None (nothing said) and empty alike as nothing drawn."""
+        return _normal(self) == _normal(other)
+
     def save_arguments(self) -> dict:
         """Keyword arguments of :func:`~maml_gui.core.checkpoint.save_run` / ``save_trainer``."""
         return {"points": None if self.points is None else list(self.points),
@@ -72,12 +76,27 @@ class DrawnWork:
                 "drawing": self.drawing}
 
 
+def _normal(work: DrawnWork) -> tuple:
+    drawing = work.drawing if work.drawing is not None and not work.drawing.is_empty() else None
+    return tuple(work.points or ()), tuple(work.class_points or ()), drawing
+
+
 class LatestDrawnWork:
-    """The newest :class:`DrawnWork`, set by the GUI thread and read by the training thread."""
+    """The newest :class:`DrawnWork`, set by the GUI thread and read by the training thread, which
+    marks what its last autosave wrote."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._work = DrawnWork()
+        self._work = self._written = DrawnWork()
+
+    def mark_written(self, work: DrawnWork) -> None:
+        with self._lock:
+            self._written = work
+
+    def written(self) -> DrawnWork:
+        """What the last autosave wrote."""
+        with self._lock:
+            return self._written
 
     def set(self, work: DrawnWork) -> None:
         with self._lock:

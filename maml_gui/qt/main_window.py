@@ -50,6 +50,8 @@ DEFAULT_SIZE = (1440, 920)
 DOCK_MINIMUM_SIZES = {"experiment": (316, 160), "training": (300, 150), "meta_loss": (220, 140),
                       "adaptation": (220, 140)}
 PLAYGROUND_INTERVAL_MS = 300  # while training, the playground re-adapts to at most ~3 snapshots a second
+# what replaces the playgrounds' points and drawings (confirm_discard asks about them only then)
+DISCARDS_DRAWINGS = ("closing", "starting a new experiment", "opening another run", "following another run")
 STATE_TEXT = {TrainingState.IDLE: "idle", TrainingState.RUNNING: "training", TrainingState.PAUSED: "paused"}
 Button = QMessageBox.StandardButton
 
@@ -164,22 +166,25 @@ class MainWindow(QMainWindow):
         s.state_changed.connect(self._on_state_changed)
         s.run_path_changed.connect(self._on_run_path_changed)
         s.following_changed.connect(self._on_state_changed)
+        s.drawn_saved.connect(self._update_title)
         s.points_loaded.connect(self._on_points_loaded)
         s.message.connect(self._show_message)
         s.error.connect(self.show_error)
 
     # -- dialogs (replaced in tests) --------------------------------------------------------------
     def ask_unsaved(self, doing: str) -> QMessageBox.StandardButton:
-        return QMessageBox.question(
-            self, APP_NAME, f"The model trained to iteration {self.session.iteration} is not saved. "
-            f"Save it before {doing}?", Button.Save | Button.Discard | Button.Cancel, Button.Save)
+        what = (f"The model trained to iteration {self.session.iteration} is not saved. Save it" if self.session.unsaved
+                else "The points or drawings changed since the run was saved are not saved. Save them")
+        return QMessageBox.question(self, APP_NAME, f"{what} before {doing}?",
+                                    Button.Save | Button.Discard | Button.Cancel, Button.Save)
 
     def ask_save_before_closing(self) -> QMessageBox.StandardButton:
         return self.ask_unsaved("closing")
 
     def confirm_discard(self, doing: str) -> bool:
         """True when nothing unsaved would be lost by ``doing`` (asks, and saves if told to)."""
-        if not (self.session.unsaved and self.settings.get(keys.CONFIRM_DISCARD)):
+        drawings = doing in DISCARDS_DRAWINGS and self.session.drawn_unsaved
+        if not ((self.session.unsaved or drawings) and self.settings.get(keys.CONFIRM_DISCARD)):
             return True
         answer = self.ask_save_before_closing() if doing == "closing" else self.ask_unsaved(doing)
         if answer == Button.Cancel:
@@ -267,7 +272,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_progress(self, _progress) -> None:
-        self.setWindowModified(self.session.unsaved)
+        self.setWindowModified(self.session.unsaved or self.session.drawn_unsaved)
 
     @Slot(object)
     def _on_state_changed(self, state: TrainingState) -> None:
@@ -291,6 +296,7 @@ class MainWindow(QMainWindow):
     def _on_points_changed(self) -> None:  # every drag step too: only what depends on the points
         self.window_actions.clear_points.setEnabled(self.playground_host.has_drawn_work())
         self.window_actions.clear_points.setText(self.playground_host.clear_text())
+        self.setWindowModified(self.session.unsaved or self.session.drawn_unsaved)
 
     @Slot(bool)
     def _on_pause_toggled(self, paused: bool) -> None:
@@ -337,7 +343,7 @@ class MainWindow(QMainWindow):
         if self.session.followed is not None:
             where = f" — following {self.session.followed}"
         self.setWindowTitle(f"{self.session.config.name}{where}[*] — {APP_NAME}")
-        self.setWindowModified(self.session.unsaved)
+        self.setWindowModified(self.session.unsaved or self.session.drawn_unsaved)
 
     # -- closing ---------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name

@@ -54,6 +54,7 @@ class ExperimentSession(QObject):
     points_loaded = Signal(object)  # list[(x, y)] read from a run
     drawing_loaded = Signal(object)  # DrawnTask | None read from a run (the image playground's)
     class_points_loaded = Signal(object)  # list[(x, y, class)] read from a run (the 2-D classification playground's)
+    drawn_saved = Signal()  # the drawings were written or read: ``drawn_unsaved`` starts again from here
     following_changed = Signal(object)  # Path of the run followed read-only (qt/follow.py), or None
     message = Signal(str)  # for the status bar
     error = Signal(str)  # for a dialog: one line
@@ -68,6 +69,7 @@ class ExperimentSession(QObject):
         self.drawing_provider: Callable[[], object] | None = None  # -> DrawnTask, saved as drawing.json
         self.class_points_provider: Callable[[], list] | None = None  # -> [(x, y, class)], class_points.json
         self.latest_drawn = LatestDrawnWork()  # what autosaves write with the model (refreshed on each report)
+        self._saved_drawn = DrawnWork()  # the drawings as the session's run folder holds them
         self.folder = RunFolder()
         self.training = TrainingLifecycle(self)
         self.training.progressed.connect(self._on_progress)
@@ -98,6 +100,12 @@ class ExperimentSession(QObject):
     def unsaved(self) -> bool:
         """A model was trained further than what is on disk."""
         return self.snapshot is not None and self.snapshot.iteration > self.folder.saved_iteration
+
+    @property
+    def drawn_unsaved(self) -> bool:
+        """Points or drawings were changed since the session's run folder was opened or saved (an
+        experiment in no folder is a sandbox: its drawings alone are never asked about)."""
+        return self.folder.path is not None and not self.drawn_work().same_as(self._saved_drawn)
 
     def saved_run_path(self) -> Path | None:
         """The run directory that holds this session's trained model (opened or saved), if any."""
@@ -240,7 +248,7 @@ class ExperimentSession(QObject):
     def _launch(self, paused: bool = False) -> None:
         self._refresh_drawn()
         self.training.start(self.trainer, self.config.training.iterations, self.folder.path, paused,
-                            self.latest_drawn.get)
+                            self.latest_drawn)
         if not self._restarting:
             self.state_changed.emit(self.state)
             self.message.emit(f"training {self.config.training.algorithm} on {self.trainer.device}")
@@ -281,6 +289,7 @@ class ExperimentSession(QObject):
     def _on_autosaved(self, path: str) -> None:
         if self.trainer is not None:  # saved as the trainer was then; the last report may lag
             self.folder.saved_iteration = max(self.folder.saved_iteration, self.trainer.iteration)
+        self._mark_drawn_saved(self.latest_drawn.written())
         self.message.emit(f"autosaved to {path}")
 
     @Slot()
@@ -302,6 +311,10 @@ class ExperimentSession(QObject):
         class_points = self.class_points_provider() if self.class_points_provider is not None else None
         return DrawnWork(tuple(self.points()), None if class_points is None else tuple(class_points),
                          self.drawing_provider() if self.drawing_provider is not None else None)
+
+    def _mark_drawn_saved(self, drawn: DrawnWork) -> None:
+        self._saved_drawn = drawn
+        self.drawn_saved.emit()
 
     def _refresh_drawn(self) -> None:
         """What the autosaves write into the session's folder from now on."""
@@ -333,14 +346,15 @@ class ExperimentSession(QObject):
         return saved
 
     def _write_run(self, target: Path) -> bool:
+        drawn = self.drawn_work()
         try:
-            self.folder.write(target, self.trainer, self.model_config or self.config, self.snapshot,
-                              self.drawn_work())
+            self.folder.write(target, self.trainer, self.model_config or self.config, self.snapshot, drawn)
         except (OSError, RunError) as err:
             self.error.emit(f"cannot save the run to {target}: {err}")
             return False
         if self.trainer is not None:
             self.snapshot = self.trainer.snapshot()
+        self._mark_drawn_saved(drawn)
         self.stop_following()  # the copy is the session's folder now
         self.run_path_changed.emit(target)
         kept = self.model_config is not None and not same_experiment(self.model_config, self.config)
@@ -366,6 +380,7 @@ class ExperimentSession(QObject):
         self.points_loaded.emit(list(run.points))
         self.drawing_loaded.emit(run.drawing)
         self.class_points_loaded.emit(list(run.class_points))
+        self._mark_drawn_saved(self.drawn_work())  # as shown now (a damaged file's points: none)
         opened = f"opened {run.path} (iteration {run.iteration})"
         for why in run.unread.values():  # a damaged playground file: the run opens without it, the file stays
             log.warning("%s: %s; not loaded, the file is left as it is", run.path, why)

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from maml_gui.core.drawn_work import DrawnWork
+from maml_gui.core.drawn_work import LatestDrawnWork
 from maml_gui.core.training import REPORT_INTERVAL_S, Trainer
 from maml_gui.qt.worker import TrainingThread
 
@@ -43,9 +42,9 @@ class TrainingLifecycle(QObject):
         return TrainingState.PAUSED if self._job.paused else TrainingState.RUNNING
 
     def start(self, trainer: Trainer, iterations: int, autosave_dir: Path | None, paused: bool = False,
-              drawn_work: Callable[[], DrawnWork] | None = None) -> None:
+              drawn_work: LatestDrawnWork | None = None) -> None:
         """Run ``trainer`` up to ``iterations`` in a new thread, autosaving into ``autosave_dir`` if given
-        (with ``drawn_work()``, called in the training thread, when given)."""
+        (with the newest of ``drawn_work``, read in the training thread, when given)."""
         if self._job is not None:
             raise RuntimeError("a training is already running; stop it first")
         autosave = str(autosave_dir) if autosave_dir is not None else None

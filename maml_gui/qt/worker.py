@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from maml_gui.core.checkpoint import RunError, save_trainer
-from maml_gui.core.drawn_work import DrawnWork
+from maml_gui.core.drawn_work import DrawnWork, LatestDrawnWork
 from maml_gui.core.training import REPORT_INTERVAL_S, Trainer, TrainingControl, TrainingError
 from maml_gui.qt.threads import hand_back_to_gui_thread, start_in_thread
 
@@ -39,7 +38,7 @@ class TrainingWorker(QObject):
 
     def __init__(self, trainer: Trainer, control: TrainingControl, iterations: int | None = None,
                  autosave_dir: str | None = None, report_interval_s: float = REPORT_INTERVAL_S,
-                 drawn_work: Callable[[], DrawnWork] | None = None) -> None:
+                 drawn_work: LatestDrawnWork | None = None) -> None:
         super().__init__()  # no parent, or moveToThread silently fails
         self.drawn_work = drawn_work  # thread-safe: what the playgrounds hold, written with each autosave
         self.trainer = trainer
@@ -69,8 +68,10 @@ class TrainingWorker(QObject):
         if self.autosave_dir is None:  # switched off by an earlier failure
             return
         try:
-            drawn = self.drawn_work() if self.drawn_work is not None else DrawnWork()
+            drawn = self.drawn_work.get() if self.drawn_work is not None else DrawnWork()
             save_trainer(self.autosave_dir, trainer, **drawn.save_arguments())
+            if self.drawn_work is not None:
+                self.drawn_work.mark_written(drawn)
         except (OSError, RunError) as err:
             self.failed.emit(f"autosave to {self.autosave_dir} failed: {err}; training goes on")
             self.autosave_dir = None  # one message, not one per validation
@@ -93,7 +94,7 @@ class TrainingThread(QObject):
 
     def __init__(self, trainer: Trainer, iterations: int | None = None, autosave_dir: str | None = None,
                  report_interval_s: float = REPORT_INTERVAL_S, parent: QObject | None = None,
-                 drawn_work: Callable[[], DrawnWork] | None = None) -> None:
+                 drawn_work: LatestDrawnWork | None = None) -> None:
         super().__init__(parent)
         self.control = TrainingControl()
         self.worker = TrainingWorker(trainer, self.control, iterations, autosave_dir, report_interval_s, drawn_work)

@@ -72,3 +72,17 @@ def test_class_points_json_round_trips_and_the_latest_work_is_what_was_set():
     latest.set(work)
     assert latest.get() is work
     assert work.save_arguments() == {"points": [(1.0, 2.0)], "class_points": POINTS, "drawing": None}
+
+
+def test_drawn_work_compares_nothing_said_and_nothing_drawn_alike():
+    from maml_gui.core.drawn_task import DrawnTask
+
+    nothing = DrawnWork()
+    assert nothing.same_as(DrawnWork((), (), DrawnTask.empty(5, 1)))
+    assert not nothing.same_as(DrawnWork(((1.0, 2.0),)))
+    assert not nothing.same_as(DrawnWork(class_points=((1.0, 2.0, 0),)))
+    drawn = DrawnTask.empty(2, 1).with_example(("support", 0, 0), (((0.1, 0.1), (0.9, 0.9)),))
+    assert not nothing.same_as(DrawnWork(drawing=drawn)) and DrawnWork(drawing=drawn).same_as(DrawnWork(drawing=drawn))
+    latest = LatestDrawnWork()
+    latest.mark_written(DrawnWork(drawing=drawn))
+    assert latest.written().drawing is drawn and latest.get() == nothing   # written apart from the newest

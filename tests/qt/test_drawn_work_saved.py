@@ -152,6 +152,33 @@ def test_a_damaged_points_file_is_said_in_one_line_and_left_as_it_is(qtbot, wind
     assert load_run(run).class_points == playground.points() and load_run(run).unread == {}
 
 
+def test_points_changed_since_the_save_are_asked_about_before_they_are_replaced(qtbot, window, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    window.settings.set(keys.CONFIRM_DISCARD, True)
+    playground = window.playground_host.current()
+    place(qtbot, playground, (1.0, 1.0, 1))
+    assert not window.session.drawn_unsaved                # an experiment in no folder: a sandbox
+    assert window.session.save_run(tmp_path / "run")
+    assert not window.session.drawn_unsaved and not window.isWindowModified()
+    place(qtbot, playground, (-1.0, 2.0, 2))
+    assert window.session.drawn_unsaved and window.isWindowModified()
+    edit_action(window, "undo").trigger()                 # back as saved
+    assert not window.session.drawn_unsaved and not window.isWindowModified()
+    edit_action(window, "redo").trigger()
+    assert window.session.drawn_unsaved
+    asked = []
+    window.ask_unsaved = lambda doing: asked.append(doing) or QMessageBox.StandardButton.Cancel
+    assert window.commands.confirm_discard("training a new model")   # the points stay then: not asked
+    window.window_actions.new_experiment.trigger()
+    window.files.ask_directory = lambda title: str(tmp_path / "run")
+    window.window_actions.open_run.trigger()
+    assert asked == ["starting a new experiment", "opening another run"] and len(playground.points()) == 2
+    window.ask_save_before_closing = lambda: QMessageBox.StandardButton.Save
+    window.close()                                        # Save, then close
+    assert load_run(tmp_path / "run").class_points == playground.points() and not window.isVisible()
+
+
 # -- the drawing pad ----------------------------------------------------------------------------------------
 def test_autosave_writes_the_drawing_and_it_is_shown_when_the_run_is_opened(qtbot, glyph_run, warnings):
     window = make_window(qtbot)
@@ -200,6 +227,7 @@ def test_the_session_autosaves_what_is_drawn_while_it_trains(qtbot, tmp_path):
 
         qtbot.waitUntil(written, timeout=20_000)
         assert session.state is TrainingState.RUNNING       # written by an autosave, not by a Save
+        qtbot.waitUntil(lambda: not session.drawn_unsaved, timeout=10_000)  # the autosave said what it wrote
     finally:
         assert session.stop_and_wait()
 
