@@ -120,8 +120,13 @@ class RunFolder:
             self.saved_iteration = snapshot.iteration if snapshot is not None else 0
         if not self.is_current(target):
             self.unread = {}  # no longer this folder's concern
+        self.note_written(drawn)
+        self.path = target
+
+    def note_written(self, drawn: DrawnWork) -> None:
+        """``drawn`` was written into the folder (by Save or an autosave): a damaged file that new
+        points or drawings replaced is the user's to clear from then on."""
         if drawn.class_points:
-            self.unread.pop(CLASS_POINTS, None)  # replaced
+            self.unread.pop(CLASS_POINTS, None)
         if drawn.drawing is not None and not drawn.drawing.is_empty():
             self.unread.pop(DRAWING, None)
-        self.path = target

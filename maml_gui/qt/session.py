@@ -289,6 +289,7 @@ class ExperimentSession(QObject):
     def _on_autosaved(self, path: str) -> None:
         if self.trainer is not None:  # saved as the trainer was then; the last report may lag
             self.folder.saved_iteration = max(self.folder.saved_iteration, self.trainer.iteration)
+        self.folder.note_written(self.latest_drawn.written())
         self._mark_drawn_saved(self.latest_drawn.written())
         self.message.emit(f"autosaved to {path}")
 
@@ -405,6 +406,7 @@ class ExperimentSession(QObject):
         if first:
             self.points_loaded.emit(list(run.points))
             self.class_points_loaded.emit(list(run.class_points))
+            self.drawing_loaded.emit(run.drawing)
 
     def show_followed(self, progress: Progress | None, snapshot: ModelSnapshot | None) -> None:
         """What landed in the followed run: the curves grow; a newer model replaces the one shown."""
