@@ -355,6 +355,7 @@ class ExperimentSession(QObject):
             return False
         if self.trainer is not None:
             self.snapshot = self.trainer.snapshot()
+        self.latest_drawn.mark_written(drawn)  # the folder's newest: an older autosave reported late says so
         self._mark_drawn_saved(drawn)
         self.stop_following()  # the copy is the session's folder now
         self.run_path_changed.emit(target)

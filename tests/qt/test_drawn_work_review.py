@@ -16,7 +16,8 @@ from maml_gui.qt.playground.by_kind import PlaygroundHost  # noqa: E402
 from maml_gui.qt.playground.draw_link import DrawnTaskLink  # noqa: E402
 from maml_gui.qt.playground.draw_playground import DrawPlaygroundWidget  # noqa: E402
 from maml_gui.qt.playground.widget import PlaygroundWidget  # noqa: E402
-from maml_gui.qt.session import ExperimentSession  # noqa: E402
+from maml_gui.qt.session import ExperimentSession, TrainingState  # noqa: E402
+from tests.qt.helpers import tiny_config  # noqa: E402
 from tests.qt.test_draw_playground import draw_task, glyph_run  # noqa: E402,F401 - glyph_run: a fixture
 from tests.qt.test_drawn_work_saved import place, train_to_the_end, window  # noqa: E402,F401
 from tests.qt.test_main_window import warnings  # noqa: E402,F401 - the dialog-recording fixture
@@ -64,3 +65,27 @@ def test_a_followed_run_shows_its_drawing_and_save_as_copies_it(qtbot, glyph_run
         session.stop_and_wait()
         host.shutdown()
         host.regression.shutdown()
+
+
+def test_an_autosave_reported_after_a_save_does_not_mark_the_saved_drawings_changed(qtbot, tmp_path):
+    """Save stops the training: an autosave of older drawings may still be on its way to the GUI
+    thread; it must not make the drawings just saved look unsaved (title *, asked on closing)."""
+    drawn = {"points": [(0.5, 1.0)]}
+    session = ExperimentSession(tiny_config(iterations=1_000_000, val_interval=1_000_000, autosave_interval=1))
+    session.points_provider = lambda: drawn["points"]
+    session.training.report_interval_s = 0.02
+    run = tmp_path / "run"
+    autosaves = []
+    session.training.autosaved.connect(autosaves.append)
+    assert session.save_run(run) and session.start_training()
+    try:
+        qtbot.waitUntil(lambda: len(autosaves) > 1, timeout=10_000)
+        assert not session.drawn_unsaved
+        session.pause()
+        drawn["points"] = [(0.5, 1.0), (2.0, -1.0)]      # drawn since the last autosave, then saved at once
+        assert session.save_run() and load_run(run).points == drawn["points"]
+        assert session.state is TrainingState.PAUSED and not session.drawn_unsaved
+        session.training.autosaved.emit(str(run))        # the old training's last autosave, reported late
+        assert not session.drawn_unsaved
+    finally:
+        assert session.stop_and_wait()
