@@ -89,3 +89,27 @@ def test_an_autosave_reported_after_a_save_does_not_mark_the_saved_drawings_chan
         assert not session.drawn_unsaved
     finally:
         assert session.stop_and_wait()
+
+
+@pytest.mark.parametrize("trained", [True, False])
+def test_saving_over_an_earlier_run_leaves_none_of_its_drawings(qtbot, tmp_path, trained):
+    """Save As into an earlier run's folder replaces that run: its 2-D points and drawing must not stay
+    behind as if they were this experiment's (with a trainer, as without one)."""
+    from maml_gui.core.checkpoint import DRAWING
+    from maml_gui.core.config import ExperimentConfig
+    from maml_gui.core.drawn_task import DrawnTask
+    from maml_gui.core.checkpoint import save_run
+
+    earlier = tmp_path / "earlier"
+    drawing = DrawnTask.empty(2, 1).with_example(("support", 0, 0), (((0.1, 0.1), (0.9, 0.9)),))
+    save_run(earlier, ExperimentConfig(), class_points=[(1.0, 2.0, 1)], drawing=drawing)
+    assert load_run(earlier).drawing == drawing and (earlier / CLASS_POINTS).exists()
+    session = ExperimentSession(tiny_config(iterations=3))
+    if trained:
+        assert session.start_training()
+        qtbot.waitUntil(lambda: session.state is TrainingState.IDLE and session.iteration == 3, timeout=20_000)
+    assert session.save_run(earlier)
+    replaced = load_run(earlier)
+    assert replaced.config.name == "tiny" and replaced.iteration == (3 if trained else 0)
+    assert replaced.drawing is None and replaced.class_points == []
+    assert not (earlier / DRAWING).exists() and not (earlier / CLASS_POINTS).exists()
