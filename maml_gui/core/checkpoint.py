@@ -154,7 +154,7 @@ class RunData:
     iteration: int = 0
     drawing: DrawnTask | None = None
     class_points: list[ClassPoint] = field(default_factory=list)
-    unread: dict[str, str] = field(default_factory=dict)  # optional file -> why it was not read (one line)
+    unread: dict[str, str] = field(default_factory=dict)  # damaged drawn-work file -> why it was not read
 
 
 def save_run(path: str | Path, config: ExperimentConfig, snapshot: ModelSnapshot | None = None,
@@ -240,9 +240,9 @@ def load_run(path: str | Path, with_history: bool = True) -> RunData:
             snapshot = snapshot_from_bytes(read_bytes(path / WEIGHTS, limit, WEIGHTS))
             weights_check.check_fits_config(snapshot, config, WEIGHTS)
         points = parse_points(parse_json(_read_text(path, POINTS), POINTS), POINTS) if present(path, POINTS) else []
-        drawing = parse_drawn_task(parse_json(_read_text(path, DRAWING), DRAWING), DRAWING) \
-            if present(path, DRAWING) else None
-        class_points, unread = _class_points(path)
+        unread: dict[str, str] = {}
+        drawing = _drawn_file(path, DRAWING, parse_drawn_task, None, unread)
+        class_points = _drawn_file(path, CLASS_POINTS, parse_class_points, [], unread)
     except RunError as err:
         raise RunError(f"{path}: {err}") from None
     except (*PARSE_ERRORS, OSError) as err:
@@ -251,17 +251,19 @@ def load_run(path: str | Path, with_history: bool = True) -> RunData:
                    class_points, unread)
 
 
-def _class_points(path: Path) -> tuple[list[ClassPoint], dict[str, str]]:
-    """The 2-D playground's points, and why not when its file is damaged: the run opens without them
-    (the model, curves and everything else are intact) and the file is left as it is."""
+def _drawn_file(path: Path, name: str, parse, missing, unread: dict[str, str]):
+    """A playground's drawn work read from ``name`` (``missing`` when absent). A damaged file does
+    not stop the run from opening (the model, curves and everything else are intact): its reason
+    goes into ``unread`` and the file is left as it is."""
     try:
-        if not present(path, CLASS_POINTS):
-            return [], {}
-        return parse_class_points(parse_json(_read_text(path, CLASS_POINTS), CLASS_POINTS), CLASS_POINTS), {}
+        if not present(path, name):
+            return missing
+        return parse(parse_json(_read_text(path, name), name), name)
     except RunError as err:
-        return [], {CLASS_POINTS: str(err)}
+        unread[name] = str(err)
     except (*PARSE_ERRORS, OSError) as err:
-        return [], {CLASS_POINTS: str(RunError(f"{CLASS_POINTS}: cannot read it: {type(err).__name__}: {err}"))}
+        unread[name] = str(RunError(f"{name}: cannot read it: {type(err).__name__}: {err}"))
+    return missing
 
 
 def _read_text(path: Path, name: str) -> str:

@@ -85,18 +85,23 @@ class RunFolder:
             return target == self.path
 
     def guarded(self, drawn: DrawnWork, target: Path | None) -> DrawnWork:
-        """``drawn`` as it may be written into ``target``: a damaged 2-D points file of the opened run
-        is left as it is (for the user to mend) until points are placed that replace it."""
-        if CLASS_POINTS in self.unread and not drawn.class_points and self.is_current(target):
-            return dataclasses.replace(drawn, class_points=None)
+        """``drawn`` as it may be written into ``target``: a damaged 2-D points or drawing file of the
+        opened run is left as it is (for the user to mend) until new points or drawings replace it."""
+        if not self.is_current(target):
+            return drawn
+        if CLASS_POINTS in self.unread and not drawn.class_points:
+            drawn = dataclasses.replace(drawn, class_points=None)
+        if DRAWING in self.unread and (drawn.drawing is None or drawn.drawing.is_empty()):
+            drawn = dataclasses.replace(drawn, drawing=None)
         return drawn
 
     def write(self, target: Path, trainer: Trainer | None, config: ExperimentConfig,
               snapshot: ModelSnapshot | None, drawn: DrawnWork) -> None:
         """Write the model (the trainer's, else the opened one with its resume state) into ``target``,
         with what the user drew in the playgrounds."""
-        kept = self.guarded(drawn, target) is not drawn  # a damaged points file left as it is
         drawn = self.guarded(drawn, target)
+        kept = {name for name, field in ((CLASS_POINTS, "class_points"), (DRAWING, "drawing"))  # damaged, left
+                if name in self.unread and self.is_current(target) and getattr(drawn, field) is None}
         if trainer is not None:
             save_trainer(target, trainer, **drawn.save_arguments())
             self.saved_iteration = trainer.iteration
@@ -105,13 +110,18 @@ class RunFolder:
             save_run(target, config, snapshot, self.opened_history, resume, **drawn.save_arguments())
             # what this save has not got must not stay behind from an earlier run in the folder
             stale = {METRICS: self.opened_history is None, VALIDATION: self.opened_history is None,
-                     WEIGHTS: snapshot is None, RESUME: resume is None, DRAWING: drawn.drawing is None,
-                     CLASS_POINTS: drawn.class_points is None and not kept}
+                     WEIGHTS: snapshot is None, RESUME: resume is None,
+                     DRAWING: drawn.drawing is None and DRAWING not in kept,
+                     CLASS_POINTS: drawn.class_points is None and CLASS_POINTS not in kept}
             for name in (name for name, gone in stale.items() if gone):
                 (target / name).unlink(missing_ok=True)
             if resume is not None:
                 self.resumable = target
             self.saved_iteration = snapshot.iteration if snapshot is not None else 0
-        if drawn.class_points or not self.is_current(target):
-            self.unread.pop(CLASS_POINTS, None)  # replaced, or no longer this folder's concern
+        if not self.is_current(target):
+            self.unread = {}  # no longer this folder's concern
+        if drawn.class_points:
+            self.unread.pop(CLASS_POINTS, None)  # replaced
+        if drawn.drawing is not None and not drawn.drawing.is_empty():
+            self.unread.pop(DRAWING, None)
         self.path = target

@@ -200,6 +200,25 @@ def test_autosave_writes_the_drawing_and_it_is_shown_when_the_run_is_opened(qtbo
     again.close()
 
 
+def test_a_damaged_drawing_is_said_and_left_until_new_drawings_replace_it(qtbot, glyph_run, warnings):
+    damaged = '{"format": "maml-gui-drawing", "ways": 5, "shots": 1, "support": [], "tests": []}'
+    (glyph_run / DRAWING).write_text(damaged)
+    window = make_window(qtbot)
+    assert window.files.open_run(glyph_run) and warnings == []          # the model opens all the same
+    said = window.statusBar().currentMessage()
+    assert f"not loaded: {DRAWING}: support must be a list of 5 classes" in said and "\n" not in said
+    pad = window.playground_host.current()
+    assert window.session.snapshot is not None and pad.drawn_task().is_empty()
+    window.session.set_config(window.session.config.with_overrides(["training.iterations=3"]))
+    window.window_actions.continue_.trigger()                          # autosaves into the run
+    train_to_the_end(qtbot, window, 3)
+    assert window.session.save_run() and (glyph_run / DRAWING).read_text() == damaged
+    draw_task(qtbot, pad, tests=(1,))                                  # drawings of the user's own replace it
+    assert window.session.save_run()
+    assert load_run(glyph_run).drawing == pad.drawn_task() and load_run(glyph_run).unread == {}
+    window.close()
+
+
 def test_the_session_autosaves_what_is_drawn_while_it_trains(qtbot, tmp_path):
     """Edits made during training reach the next autosave (the playgrounds are read on the GUI thread)."""
     drawn = {"points": [(0.5, 1.0)], "class": [(1.0, 2.0, 0)], "drawing": DrawnTask.empty(2, 1)}
