@@ -4,20 +4,20 @@
 it owns no widgets. It keeps the config bookkeeping (``config``, being edited, apart from
 ``model_config``, what the model was trained with and is saved with) and hands the rest to
 :class:`~maml_gui.qt.training_lifecycle.TrainingLifecycle` (the thread) and
-:class:`~maml_gui.qt.run_folder.RunFolder` (the directory). A run on disk is never overwritten
+:class:`~maml_gui.qt.run_folder.RunFolder` (the directory); saving and opening are in
+:mod:`~maml_gui.qt.session_saving`, following a run in :mod:`~maml_gui.qt.session_following`. A run on disk is never overwritten
 by a different training: :meth:`start_training` makes a new model that belongs to no folder
 until saved; only :meth:`continue_training` autosaves into the folder the model came from.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from maml_gui.core.checkpoint import RunData, RunError, load_run, resume_trainer
+from maml_gui.core.checkpoint import RunError, resume_trainer
 from maml_gui.core.config import ConfigError, ExperimentConfig
 from maml_gui.core.device import DeviceError, default_threads
 from maml_gui.core.drawn_work import DrawnWork, LatestDrawnWork
@@ -26,25 +26,18 @@ from maml_gui.core.presets import load_preset
 from maml_gui.core.snapshot import ModelSnapshot
 from maml_gui.core.training import Progress, Trainer
 from maml_gui.qt.trainer_preparation import TrainerPreparation, builds_slowly
-from maml_gui.qt.run_folder import RunFolder, followed_problem, save_target_problem
+from maml_gui.qt.run_folder import RunFolder
+from maml_gui.qt.same_experiment import same_experiment
+from maml_gui.qt.session_following import SessionFollowing
+from maml_gui.qt.session_saving import SessionSaving
 from maml_gui.qt.training_lifecycle import TrainingLifecycle, TrainingState
 
 __all__ = ["ExperimentSession", "TrainingState", "same_experiment"]
 
 Points = list[tuple[float, float]]
-log = logging.getLogger(__name__)
 
 
-def same_experiment(a: ExperimentConfig, b: ExperimentConfig) -> bool:
-    """True when ``b`` differs from ``a`` at most in its name and how long it trains."""
-    dump_a, dump_b = a.model_dump(mode="json"), b.model_dump(mode="json")
-    for dump in (dump_a, dump_b):
-        dump["training"].pop("iterations")
-        dump.pop("name")
-    return dump_a == dump_b
-
-
-class ExperimentSession(QObject):
+class ExperimentSession(SessionSaving, SessionFollowing, QObject):
     config_changed = Signal(object)  # ExperimentConfig
     history_reset = Signal(object)  # MetricsHistory to draw from scratch
     progressed = Signal(object)  # Progress
@@ -285,14 +278,6 @@ class ExperimentSession(QObject):
     def _on_preparation_changed(self) -> None:
         self.state_changed.emit(self.state)  # still idle, but Train waits while a trainer is being built
 
-    @Slot(str)
-    def _on_autosaved(self, path: str) -> None:
-        if self.trainer is not None:  # saved as the trainer was then; the last report may lag
-            self.folder.saved_iteration = max(self.folder.saved_iteration, self.trainer.iteration)
-        self.folder.note_written(self.latest_drawn.written())
-        self._mark_drawn_saved(self.latest_drawn.written())
-        self.message.emit(f"autosaved to {path}")
-
     @Slot()
     def _on_training_ended(self) -> None:
         if self._restarting:
@@ -302,124 +287,3 @@ class ExperimentSession(QObject):
             # after a failure: the weights of the last good iteration, newer than the last report
             self.snapshot = self.trainer.snapshot()
             self.snapshot_changed.emit(self.snapshot)
-
-    # -- run directories ------------------------------------------------------------------------
-    def points(self) -> Points:
-        return list(self.points_provider()) if self.points_provider is not None else []
-
-    def drawn_work(self) -> DrawnWork:
-        """What the user drew in every playground, as Save and the autosaves write it."""
-        class_points = self.class_points_provider() if self.class_points_provider is not None else None
-        return DrawnWork(tuple(self.points()), None if class_points is None else tuple(class_points),
-                         self.drawing_provider() if self.drawing_provider is not None else None)
-
-    def _mark_drawn_saved(self, drawn: DrawnWork) -> None:
-        self._saved_drawn = drawn
-        self.drawn_saved.emit()
-
-    def _refresh_drawn(self) -> None:
-        """What the autosaves write into the session's folder from now on."""
-        self.latest_drawn.set(self.folder.guarded(self.drawn_work(), self.folder.path))
-
-    def save_run(self, path: str | Path | None = None) -> bool:
-        """Write the run directory (default: the current one) and make it the autosave target.
-
-        A running training stops for the write and goes on afterwards (paused if it was);
-        without a model only the config and the points are written."""
-        target = Path(path) if path is not None else self.folder.path
-        if target is None:
-            self.error.emit("choose a folder to save the run in")
-            return False
-        if problem := save_target_problem(target) or followed_problem(target, self.followed):
-            self.error.emit(problem)
-            return False
-        was_training, was_paused = self.state is not TrainingState.IDLE, self.state is TrainingState.PAUSED
-        self._restarting = was_training
-        try:
-            if was_training and not self.stop_and_wait():
-                self.error.emit("training did not stop in time; the run was not saved")
-                return False
-            saved = self._write_run(target)
-            if was_training:
-                self._launch(paused=was_paused)
-        finally:
-            self._restarting = False
-        return saved
-
-    def _write_run(self, target: Path) -> bool:
-        drawn = self.drawn_work()
-        try:
-            self.folder.write(target, self.trainer, self.model_config or self.config, self.snapshot, drawn)
-        except (OSError, RunError) as err:
-            self.error.emit(f"cannot save the run to {target}: {err}")
-            return False
-        if self.trainer is not None:
-            self.snapshot = self.trainer.snapshot()
-        self.latest_drawn.mark_written(drawn)  # the folder's newest: an older autosave reported late says so
-        self._mark_drawn_saved(drawn)
-        self.stop_following()  # the copy is the session's folder now
-        self.run_path_changed.emit(target)
-        kept = self.model_config is not None and not same_experiment(self.model_config, self.config)
-        self.message.emit(f"saved {target}" + (" with the config its model was trained with; start training "
-                                                "to use the edited settings" if kept else ""))
-        return True
-
-    def open_run(self, path: str | Path) -> bool:
-        try:
-            run = load_run(path)  # read fully before anything is forgotten
-        except RunError as err:
-            self.error.emit(str(err))
-            return False
-        self._forget_model()
-        self.folder.adopt(run)
-        self.config = run.config
-        self.snapshot = run.snapshot
-        self.model_config = run.config if run.snapshot is not None else None
-        self.run_path_changed.emit(run.path)
-        self.config_changed.emit(run.config)
-        self.history_reset.emit(run.history)
-        self.snapshot_changed.emit(run.snapshot)
-        self.points_loaded.emit(list(run.points))
-        self.drawing_loaded.emit(run.drawing)
-        self.class_points_loaded.emit(list(run.class_points))
-        self._mark_drawn_saved(self.drawn_work())  # as shown now (a damaged file's points: none)
-        opened = f"opened {run.path} (iteration {run.iteration})"
-        for why in run.unread.values():  # a damaged playground file: the run opens without it, the file stays
-            log.warning("%s: %s; not loaded, the file is left as it is", run.path, why)
-            opened += f"; not loaded: {why} (the file is left as it is)"
-        self.message.emit(opened)
-        return True
-
-    # -- following a run another process writes (driven by qt/follow.py) --------------------------
-    def follow_run(self, run: RunData, first: bool = True) -> None:
-        """Show ``run`` read-only while another process writes it: no folder of this session (Save
-        asks for another), nothing to continue; ``first=False`` keeps the drawn points."""
-        self.followed = None  # replaced, not ended
-        self._forget_model()
-        self.config, self.snapshot = run.config, run.snapshot
-        self.model_config = run.config if run.snapshot is not None else None
-        self.folder.saved_iteration, self.folder.opened_history = run.iteration, run.history
-        self.followed = run.path
-        self.following_changed.emit(run.path)
-        self.config_changed.emit(run.config)
-        self.history_reset.emit(run.history)
-        self.snapshot_changed.emit(run.snapshot)
-        if first:
-            self.points_loaded.emit(list(run.points))
-            self.class_points_loaded.emit(list(run.class_points))
-            self.drawing_loaded.emit(run.drawing)
-
-    def show_followed(self, progress: Progress | None, snapshot: ModelSnapshot | None) -> None:
-        """What landed in the followed run: the curves grow; a newer model replaces the one shown."""
-        if progress is not None:
-            self.progressed.emit(progress)
-        if snapshot is not None and self.followed is not None:
-            self.snapshot, self.model_config, self.folder.saved_iteration = snapshot, self.config, snapshot.iteration
-            self.snapshot_changed.emit(snapshot)
-
-    @Slot()
-    def stop_following(self) -> None:
-        """The followed run's last state stays shown, as a model saved nowhere."""
-        if self.followed is not None:
-            self.followed = None
-            self.following_changed.emit(None)

@@ -110,6 +110,20 @@ def test_nproc_launches_through_the_elastic_launcher_and_ctrl_c_saves(tmp_path):
     assert torch.load(run / "resume.pt", weights_only=True)["world_size"] == 2
 
 
+def test_nproc_divergence_is_the_workers_one_line_without_the_launchers_log(tmp_path):
+    """A diverging run under --nproc: the guard's line, and not torch's elastic "failed (exitcode: 1)" log."""
+    run = tmp_path / "run"
+    launcher = subprocess.run([sys.executable, "-m", "maml_gui", "train", *TINY, "--set", "training.inner_lr=50",
+                               "--iterations", "50", "--nproc", "2", "--out", str(run)], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120, env=rank_environment(0, 1, free_port()) | {"WORLD_SIZE": "1"})
+    lines = launcher.stderr.splitlines()
+    assert launcher.returncode == 1, launcher.stderr
+    assert [line for line in lines if "training stopped" in line] != [], launcher.stderr
+    assert "inner learning rate is likely too large" in launcher.stderr
+    assert not any("exitcode" in line or "Traceback" in line for line in lines), launcher.stderr
+    assert (run / "model.safetensors").exists() and (run / "resume.pt").exists()  # the last good weights, saved
+
+
 def test_nproc_is_checked_before_anything_starts(capsys):
     assert main(["train", *TINY, "--nproc", "0", "--out", "/nonexistent/never"]) == 2
     assert "--nproc must be between 1 and 256, got 0" in capsys.readouterr().err
