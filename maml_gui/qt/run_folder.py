@@ -102,26 +102,31 @@ class RunFolder:
         drawn = self.guarded(drawn, target)
         kept = {name for name, field in ((CLASS_POINTS, "class_points"), (DRAWING, "drawing"))  # damaged, left
                 if name in self.unread and self.is_current(target) and getattr(drawn, field) is None}
+        # what this save has not got must not stay behind from an earlier run in the folder
+        stale = {DRAWING: drawn.drawing is None and DRAWING not in kept,
+                 CLASS_POINTS: drawn.class_points is None and CLASS_POINTS not in kept}
         if trainer is not None:
             save_trainer(target, trainer, **drawn.save_arguments())
             self.saved_iteration = trainer.iteration
         else:
             resume = load_resume_state(self.resumable) if self.resumable is not None else None
             save_run(target, config, snapshot, self.opened_history, resume, **drawn.save_arguments())
-            # what this save has not got must not stay behind from an earlier run in the folder
-            stale = {METRICS: self.opened_history is None, VALIDATION: self.opened_history is None,
-                     WEIGHTS: snapshot is None, RESUME: resume is None,
-                     DRAWING: drawn.drawing is None and DRAWING not in kept,
-                     CLASS_POINTS: drawn.class_points is None and CLASS_POINTS not in kept}
-            for name in (name for name, gone in stale.items() if gone):
-                (target / name).unlink(missing_ok=True)
+            stale.update({METRICS: self.opened_history is None, VALIDATION: self.opened_history is None,
+                          WEIGHTS: snapshot is None, RESUME: resume is None})
             if resume is not None:
                 self.resumable = target
             self.saved_iteration = snapshot.iteration if snapshot is not None else 0
+        for name in (name for name, gone in stale.items() if gone):
+            (target / name).unlink(missing_ok=True)
         if not self.is_current(target):
             self.unread = {}  # no longer this folder's concern
+        self.note_written(drawn)
+        self.path = target
+
+    def note_written(self, drawn: DrawnWork) -> None:
+        """``drawn`` was written into the folder (by Save or an autosave): a damaged file that new
+        points or drawings replaced is the user's to clear from then on."""
         if drawn.class_points:
-            self.unread.pop(CLASS_POINTS, None)  # replaced
+            self.unread.pop(CLASS_POINTS, None)
         if drawn.drawing is not None and not drawn.drawing.is_empty():
             self.unread.pop(DRAWING, None)
-        self.path = target

@@ -32,6 +32,7 @@ class SessionFollowing:
         if first:
             self.points_loaded.emit(list(run.points))
             self.class_points_loaded.emit(list(run.class_points))
+            self.drawing_loaded.emit(run.drawing)
 
     def show_followed(self, progress: Progress | None, snapshot: ModelSnapshot | None) -> None:
         """What landed in the followed run: the curves grow; a newer model replaces the one shown."""

@@ -29,6 +29,7 @@ class SessionSaving:
     def _on_autosaved(self, path: str) -> None:
         if self.trainer is not None:  # saved as the trainer was then; the last report may lag
             self.folder.saved_iteration = max(self.folder.saved_iteration, self.trainer.iteration)
+        self.folder.note_written(self.latest_drawn.written())
         self._mark_drawn_saved(self.latest_drawn.written())
         self.message.emit(f"autosaved to {path}")
 
@@ -84,6 +85,7 @@ class SessionSaving:
             return False
         if self.trainer is not None:
             self.snapshot = self.trainer.snapshot()
+        self.latest_drawn.mark_written(drawn)  # the folder's newest: an older autosave reported late says so
         self._mark_drawn_saved(drawn)
         self.stop_following()  # the copy is the session's folder now
         self.run_path_changed.emit(target)
