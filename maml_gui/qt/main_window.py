@@ -3,7 +3,8 @@ in docks, menus for runs, configs and training, training figures in the status b
 
 The window holds no learning logic: it forwards what the user does to the
 :class:`~maml_gui.qt.session.ExperimentSession` and draws what the session reports.
-Dialogs go through small ``ask_*`` methods so tests can answer them.
+Dialogs go through small ``ask_*`` methods so tests can answer them (:mod:`~maml_gui.qt.main_window_dialogs`);
+what the window shows of the session is in :mod:`~maml_gui.qt.main_window_updates`.
 """
 
 from __future__ import annotations
@@ -13,19 +14,19 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QMainWindow, QWidget
 from superqt.utils import qthrottled
 
 from maml_gui.core.config import ExperimentConfig
 from maml_gui.core.snapshot import ModelSnapshot
-from maml_gui.core.tasks.family_cache import family_for
 from maml_gui.qt import settings as keys
-from maml_gui.qt.about import about_html
 from maml_gui.qt.actions import create_actions
 from maml_gui.qt.dock_layout import DockLayout
 from maml_gui.qt.experiment_commands import ExperimentCommands
 from maml_gui.qt.export_actions import ExportActions, SessionExportSource
 from maml_gui.qt.follow import RunFollower
+from maml_gui.qt.main_window_dialogs import APP_NAME, WindowDialogs
+from maml_gui.qt.main_window_updates import WindowUpdates
 from maml_gui.qt.menus import build_menus
 from maml_gui.qt.plot_menus import install_plot_menus
 from maml_gui.qt.plots.context_menu import PlotContextMenu
@@ -40,23 +41,20 @@ from maml_gui.qt.plots import AdaptationCurvePlot
 from maml_gui.qt.plots.loss_panel import MetaLossPanel
 from maml_gui.qt.run_files import RunFileCommands
 from maml_gui.qt.runs.runs_feature import RunsFeature
-from maml_gui.qt.session import ExperimentSession, TrainingState
+from maml_gui.qt.session import ExperimentSession
 from maml_gui.qt.settings import AppSettings
 from maml_gui.qt.sweep.controller import SweepController, add_sweep_menu_items
 
-APP_NAME = "MAML Studio"
+__all__ = ["APP_NAME", "DOCK_MINIMUM_SIZES", "MainWindow"]
+
 DEFAULT_SIZE = (1440, 920)
 # each dock's least size: together with the playground's they fit a 1024×640 window
 DOCK_MINIMUM_SIZES = {"experiment": (316, 160), "training": (300, 150), "meta_loss": (220, 140),
                       "adaptation": (220, 140)}
 PLAYGROUND_INTERVAL_MS = 300  # while training, the playground re-adapts to at most ~3 snapshots a second
-# what replaces the playgrounds' points and drawings (confirm_discard asks about them only then)
-DISCARDS_DRAWINGS = ("closing", "starting a new experiment", "opening another run", "following another run")
-STATE_TEXT = {TrainingState.IDLE: "idle", TrainingState.RUNNING: "training", TrainingState.PAUSED: "paused"}
-Button = QMessageBox.StandardButton
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowDialogs, WindowUpdates, QMainWindow):
     def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
@@ -171,41 +169,13 @@ class MainWindow(QMainWindow):
         s.message.connect(self._show_message)
         s.error.connect(self.show_error)
 
-    # -- dialogs (replaced in tests) --------------------------------------------------------------
-    def ask_unsaved(self, doing: str) -> QMessageBox.StandardButton:
-        what = (f"The model trained to iteration {self.session.iteration} is not saved. Save it" if self.session.unsaved
-                else "The points or drawings changed since the run was saved are not saved. Save them")
-        return QMessageBox.question(self, APP_NAME, f"{what} before {doing}?",
-                                    Button.Save | Button.Discard | Button.Cancel, Button.Save)
-
-    def ask_save_before_closing(self) -> QMessageBox.StandardButton:
-        return self.ask_unsaved("closing")
-
-    def confirm_discard(self, doing: str) -> bool:
-        """True when nothing unsaved would be lost by ``doing`` (asks, and saves if told to)."""
-        drawings = doing in DISCARDS_DRAWINGS and self.session.drawn_unsaved
-        if not ((self.session.unsaved or drawings) and self.settings.get(keys.CONFIRM_DISCARD)):
-            return True
-        answer = self.ask_save_before_closing() if doing == "closing" else self.ask_unsaved(doing)
-        if answer == Button.Cancel:
-            return False
-        return answer != Button.Save or self.files.save_run()
-
+    # -- playgrounds -------------------------------------------------------------------------------
     @Slot()
     def _clear_all_points(self) -> None:
         """Points and drawings of a new experiment: none, and nothing to undo into the old one."""
         self.playground.set_points([])
         self.class_points_link.show([])
         self.drawn_task_link.show(None)
-
-    @Slot(str)
-    def show_error(self, message: str) -> None:
-        self._show_message(message)
-        QMessageBox.warning(self, APP_NAME, message)
-
-    @Slot()
-    def show_about(self) -> None:
-        QMessageBox.about(self, f"About {APP_NAME}", about_html(APP_NAME))
 
     # -- commands -----------------------------------------------------------------------------------
     @Slot(str)
@@ -233,117 +203,6 @@ class MainWindow(QMainWindow):
     def _visible_runs(self) -> list[tuple[str, Path]]:
         """The Runs panel's ticked runs read from disk (for Compare Models)."""
         return [(entry.name, entry.run.path) for entry in self.runs.model.visible_runs() if not entry.is_current]
-
-    # -- session -> widgets -------------------------------------------------------------------------
-    @Slot(object)
-    def _on_config_edited(self, config: ExperimentConfig) -> None:
-        self.session.set_config(config)
-        self._update_actions()
-
-    @Slot(object)
-    def _show_config(self, config: ExperimentConfig) -> None:
-        self.config_panel.set_config(config)
-        if config.task.kind == "regression":
-            self.playground.set_family(family_for(config.task), config.task.shots)
-        self.playground_host.show_experiment(config)
-        self.loss_panel.set_experiment(self.session.model_config or config)
-        self.status_panel.set_total(config.training.iterations)
-        self.status_panel.set_classification((self.session.model_config or config).task.kind == "classification")
-        if self.session.state is TrainingState.IDLE:  # while training the reports say the total
-            self.training_status.set_total(config.training.iterations)
-        self._update_title()
-        self._update_actions()
-
-    @Slot(object)
-    def _on_history_reset(self, history) -> None:
-        iteration = history.rows[-1][0] if history.rows else self.session.iteration
-        self.loss_panel.set_experiment(self.session.model_config or self.session.config)
-        self.status_panel.reset(self.session.config.training.iterations)
-        self.status_panel.set_iteration(iteration)
-        self.training_status.reset(self.session.config.training.iterations, iteration)
-
-    @Slot(object)
-    def _on_snapshot_changed(self, snapshot) -> None:
-        if snapshot is not None and self.session.state is TrainingState.RUNNING:
-            self.playground_snapshot(snapshot)
-        else:  # opened, reset or the last state: show it at once, dropping any pending one
-            self.playground_snapshot.cancel()
-            self.playground_host.set_snapshot(snapshot)
-
-    @Slot(object)
-    def _on_progress(self, _progress) -> None:
-        self.setWindowModified(self.session.unsaved or self.session.drawn_unsaved)
-
-    @Slot(object)
-    def _on_state_changed(self, state: TrainingState) -> None:
-        self._update_actions()
-        self._update_title()
-
-    @Slot(object)
-    def _on_run_path_changed(self, path) -> None:
-        if path is not None:
-            self.settings.add_recent_run(path)
-        self._update_title()
-
-    @Slot(object)
-    def _on_points_loaded(self, points) -> None:
-        try:
-            self.playground.set_points(points)
-        except ValueError as err:
-            self.show_error(f"the run's drawn points were not loaded: {err}")
-
-    @Slot()
-    def _on_points_changed(self) -> None:  # every drag step too: only what depends on the points
-        self.window_actions.clear_points.setEnabled(self.playground_host.has_drawn_work())
-        self.window_actions.clear_points.setText(self.playground_host.clear_text())
-        self.setWindowModified(self.session.unsaved or self.session.drawn_unsaved)
-
-    @Slot(bool)
-    def _on_pause_toggled(self, paused: bool) -> None:
-        if paused:
-            self.session.pause()
-        else:
-            self.session.resume()
-
-    @Slot(bool)
-    def _on_log_scale_toggled(self, enabled: bool) -> None:
-        self.loss_plot.set_log_scale(enabled)
-        self.settings.set(keys.LOSS_LOG_SCALE, enabled)
-
-    @Slot(str)
-    def _show_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, 8000)
-
-    @Slot()
-    def _update_actions(self) -> None:
-        state, a = self.session.state, self.window_actions
-        training = state is not TrainingState.IDLE
-        valid = self.config_panel.is_valid()
-        preparing = self.session.preparation.busy  # a classification trainer being built off the UI thread
-        a.start.setEnabled(not training and valid and not preparing)
-        a.start.setToolTip("meta-train a fresh model from the current settings" if valid
-                           else f"fix the settings first: {self.config_panel.error}")
-        if self.session.followed is not None:  # read-only: another process trains it
-            a.start.setEnabled(False)
-            a.start.setToolTip("following a run another process trains: File > Stop Following first")
-        a.continue_.setEnabled(valid and self.session.can_continue())
-        a.pause.setEnabled(training)
-        a.stop.setEnabled(training)
-        a.reset.setEnabled(training or self.session.snapshot is not None or self.session.history() is not None)
-        self._on_points_changed()
-        a.pause.blockSignals(True)
-        a.pause.setChecked(state is TrainingState.PAUSED)
-        a.pause.setText("Resume" if state is TrainingState.PAUSED else "Pause")
-        a.pause.blockSignals(False)
-        self.state_label.setText("following" if self.session.followed is not None
-                                 else "preparing" if preparing else STATE_TEXT[state])
-
-    def _update_title(self) -> None:
-        where = f" — {self.session.run_path}" if self.session.run_path is not None else ""
-        if self.session.followed is not None:
-            where = f" — following {self.session.followed}"
-        self.setWindowTitle(f"{self.session.config.name}{where}[*] — {APP_NAME}")
-        self.setWindowModified(self.session.unsaved or self.session.drawn_unsaved)
 
     # -- closing ---------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
