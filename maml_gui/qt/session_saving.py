@@ -96,6 +96,8 @@ class SessionSaving:
         return True
 
     def open_run(self, path: str | Path) -> bool:
+        if self.state is not TrainingState.IDLE and self.folder.is_current(Path(path)):
+            self.stop_and_wait(discard=True)  # its autosaves write that folder: read it once they have ended
         try:
             run = load_run(path)  # read fully before anything is forgotten
         except RunError as err:

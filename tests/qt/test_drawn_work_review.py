@@ -113,3 +113,22 @@ def test_saving_over_an_earlier_run_leaves_none_of_its_drawings(qtbot, tmp_path,
     assert replaced.config.name == "tiny" and replaced.iteration == (3 if trained else 0)
     assert replaced.drawing is None and replaced.class_points == []
     assert not (earlier / DRAWING).exists() and not (earlier / CLASS_POINTS).exists()
+
+
+def test_opening_the_folder_a_training_autosaves_into_shows_what_it_holds(qtbot, tmp_path):
+    """File > Open Run on the folder the running training autosaves into: the training stops before
+    the folder is read, so the model shown (and saved again by Save) is the one on disk, with the
+    resume state of the same iteration."""
+    session = ExperimentSession(tiny_config(iterations=1_000_000, val_interval=1_000_000, autosave_interval=1))
+    run = tmp_path / "run"
+    assert session.save_run(run) and session.start_training()
+    try:
+        qtbot.waitUntil(lambda: session.iteration > 2, timeout=10_000)
+        assert session.open_run(run) and session.state is TrainingState.IDLE
+        on_disk = load_run(run)
+        assert session.snapshot.iteration == on_disk.iteration == session.folder.saved_iteration
+        assert session.save_run()                          # the shown model with the resume state on disk
+        from maml_gui.core.checkpoint import load_resume_state
+        assert load_resume_state(run)["iteration"] == load_run(run).iteration == on_disk.iteration
+    finally:
+        assert session.stop_and_wait()
