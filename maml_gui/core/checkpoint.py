@@ -167,6 +167,12 @@ def save_run(path: str | Path, config: ExperimentConfig, snapshot: ModelSnapshot
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     remove_leftover_temp_files(path)
+    # the drawn files' places are checked before anything is written (a folder there: refused in one line)
+    drawing_gone = drawing is not None and drawing.is_empty() and present(path, DRAWING)
+    class_points_gone = class_points is not None and not class_points and present(path, CLASS_POINTS)
+    for name, writes in ((DRAWING, drawing is not None and not drawing.is_empty()), (CLASS_POINTS, bool(class_points))):
+        if writes and (path / name).is_dir() and not (path / name).is_symlink():
+            raise RunError(f"{name} is not a regular file")
     atomic_write(path / CONFIG, config.to_toml())
     if history is not None:
         atomic_write(path / METRICS, history.to_csv())
@@ -181,11 +187,11 @@ def save_run(path: str | Path, config: ExperimentConfig, snapshot: ModelSnapshot
         atomic_write(path / POINTS, json.dumps({"points": [[float(x), float(y)] for x, y in points]}))
     if drawing is not None and not drawing.is_empty():
         atomic_write(path / DRAWING, json.dumps(drawing.to_json()))
-    elif drawing is not None and present(path, DRAWING):
+    elif drawing_gone:
         (path / DRAWING).unlink()
     if class_points:
         atomic_write(path / CLASS_POINTS, class_points_json(class_points))
-    elif class_points is not None and present(path, CLASS_POINTS):
+    elif class_points_gone:
         (path / CLASS_POINTS).unlink()
     info = {"format": "maml-gui-run", "format_version": RUN_FORMAT, "app_version": __version__,
             "iteration": snapshot.iteration if snapshot is not None else 0}

@@ -29,8 +29,9 @@ class SessionSaving:
     def _on_autosaved(self, path: str) -> None:
         if self.trainer is not None:  # saved as the trainer was then; the last report may lag
             self.folder.saved_iteration = max(self.folder.saved_iteration, self.trainer.iteration)
-        self.folder.note_written(self.latest_drawn.written())
-        self._mark_drawn_saved(self.latest_drawn.written())
+        written = self.latest_drawn.written()
+        self.folder.note_written(written)
+        self._mark_drawn_saved(written)
         self.message.emit(f"autosaved to {path}")
 
     # -- run directories ------------------------------------------------------------------------
