@@ -4,7 +4,8 @@ The 2-D classification playground. Points are (x, y, class) in a
 :class:`LabelledPointListModel`, edited only through the regression playground's commands on
 ``undo_stack``. Every change becomes one frozen :class:`RegionRequest` for the worker thread
 (latest wins, stale results dropped) through :class:`StepRegions`, which draws the regions
-of the step on screen first and the other steps after.
+of the step on screen first and the other steps after. The point edits are in
+:mod:`.classify_points_editing`.
 """
 
 from __future__ import annotations
@@ -22,18 +23,19 @@ from maml_gui.core.tasks.classification import POINT_RANGE, ClassificationFamily
 
 from .by_kind import POINTS, register_playground
 from .classify_points_controls import ClassifyControls
-from .classify_points_model import LabelledPointListModel, as_labelled_point
+from .classify_points_editing import ClassifyPointsEditing
+from .classify_points_model import LabelledPointListModel
 from .classify_points_plot import ClassifyPointsPlot, SmallMultiples
 from .classify_points_regions import StepRegions
 from .classify_points_requests import QuerySet, RegionResult
-from .commands import AddPointCommand, ClearPointsCommand, MovePointCommand, RemovePointCommand, ReplacePointsCommand
+from .commands import ReplacePointsCommand
 
 NO_MODEL_HINT = "Train or open a classification run on 2-D points to see the meta-learned model adapt."
 EDIT_HINT = ("Keys 1–9 or the palette: class · click: add a point · drag a point: move it · "
              "right-click or Delete: remove · Ctrl+Z / Ctrl+Shift+Z: undo / redo")
 
 
-class ClassifyPointsWidget(QWidget):
+class ClassifyPointsWidget(ClassifyPointsEditing, QWidget):
     pointsChanged = Signal()       # every edit, undo and redo (not set_points)
     drawnWorkChanged = Signal()    # every change of the points, loading included (the playground host's)
 
@@ -192,23 +194,6 @@ class ClassifyPointsWidget(QWidget):
     def points(self) -> list[tuple[float, float, int]]:
         return self.model.points()
 
-    def set_points(self, points) -> None:
-        """Replace every point (opening a run): clears the undo stack and the sampled task.
-        ValueError for anything that is not a list of (x, y, class)."""
-        checked = [as_labelled_point(p) for p in points]
-        self._set_query(None)
-        self._selected = None
-        self.undo_stack.clear()
-        self._loading = True
-        try:
-            self.model.replace(checked)
-        finally:
-            self._loading = False
-
-    def clear_points(self) -> None:
-        if len(self.model):
-            self.undo_stack.push(ClearPointsCommand(self.model))
-
     def has_drawn_work(self) -> bool:
         return len(self.model) > 0
 
@@ -225,14 +210,6 @@ class ClassifyPointsWidget(QWidget):
         query = QuerySet(batch.x_query[0].clone(), batch.y_query[0].clone())
         self.undo_stack.push(ReplacePointsCommand(self.model, support, "Sample task", on_apply=self._set_query,
                                                   old_extra=self._query, new_extra=query))
-
-    def remove_point(self, index: int) -> None:
-        if 0 <= index < len(self.model):
-            self.undo_stack.push(RemovePointCommand(self.model, index))
-
-    def remove_selected_point(self) -> None:
-        if self._selected is not None:
-            self.remove_point(self._selected)
 
     @property
     def query(self) -> QuerySet | None:
@@ -260,37 +237,6 @@ class ClassifyPointsWidget(QWidget):
     @property
     def baseline_images(self) -> dict[int, np.ndarray]:
         return self.regions.baseline_images
-
-    # -- mouse ------------------------------------------------------------------------------
-    @Slot(float, float)
-    def _on_add_requested(self, x: float, y: float) -> None:
-        self.undo_stack.push(AddPointCommand(self.model, (x, y, self.current_class)))
-        self._select(len(self.model) - 1)
-
-    @Slot(int, float, float)
-    def _on_drag_moved(self, index: int, x: float, y: float) -> None:
-        if 0 <= index < len(self.model):
-            self._selected = index
-            self.model.move(index, (x, y, self.model[index][2]))
-
-    @Slot(int, float, float, float, float)
-    def _on_drag_finished(self, index: int, x0: float, y0: float, x1: float, y1: float) -> None:
-        if not 0 <= index < len(self.model):
-            return
-        label = self.model[index][2]
-        if (x0, y0) == (x1, y1):
-            if self.model[index] != (x0, y0, label):
-                self.model.move(index, (x0, y0, label))
-            return
-        self.undo_stack.push(MovePointCommand(self.model, index, (x0, y0, label), (x1, y1, label)))
-        self._select(index)
-
-    @Slot(int)
-    def _select(self, index: int | None) -> None:
-        self._selected = index
-        if index is not None:
-            self.plot.setFocus(Qt.FocusReason.MouseFocusReason)
-        self.plot.show_points(self.model.points(), self._selected)
 
     # -- state changes ----------------------------------------------------------------------
     def _set_query(self, query: QuerySet | None) -> None:
