@@ -15,8 +15,8 @@ from .core.messages import one_line
 from .core.threads import choose_threads
 from .core.training import Trainer, TrainingControl, TrainingError
 
-RUN_FILES = (checkpoint.CONFIG, checkpoint.METRICS, checkpoint.VALIDATION, checkpoint.WEIGHTS, checkpoint.RESUME,
-             checkpoint.POINTS, checkpoint.RUN_INFO)
+# every file a run holds, the user's drawn work included: --out holding any of them is someone's work
+RUN_FILES = checkpoint.RUN_FILES
 
 
 class TrainUsageError(Exception):
