@@ -5,7 +5,8 @@
 
       {"format": "maml-gui-class-points", "format_version": 1, "points": [[x, y, class], ...]}
 
-  (class: 0-based, below :data:`~maml_gui.core.decision_regions.MAX_CLASSES`);
+  (class: 0-based, below :data:`~maml_gui.core.decision_regions.MAX_CLASSES`; x and y within
+  ±:data:`CLASS_POINT_LIMIT`, which the playground keeps its points inside, so its saves always load);
 - the image playground's drawn task: ``drawing.json`` (:mod:`~maml_gui.core.drawn_task`).
 
 :class:`DrawnWork` holds all three, frozen, so a training thread can write them with an autosave
@@ -22,8 +23,11 @@ from dataclasses import dataclass
 from .decision_regions import MAX_CLASSES
 from .drawn_task import DrawnTask
 from .run_validation import MAX_POINTS, RunError, number, shown, whole_number
+from .tasks.base import VALUE_LIMIT
 
 CLASS_POINTS = "class_points.json"
+# |x|, |y| of a 2-D point: the task ranges' limit (float32 keeps them exact enough, their squares finite)
+CLASS_POINT_LIMIT = VALUE_LIMIT
 CLASS_POINTS_FORMAT = 1
 ClassPoint = tuple[float, float, int]
 
@@ -51,6 +55,8 @@ def parse_class_points(document, name: str = CLASS_POINTS) -> list[ClassPoint]:
         if not isinstance(point, list) or len(point) != 3:
             raise RunError(f"{name}: point {i} must be [x, y, class], not {shown(point)}")
         x, y = (number(v, f"{name}: point {i}") for v in point[:2])
+        if not (abs(x) <= CLASS_POINT_LIMIT and abs(y) <= CLASS_POINT_LIMIT):
+            raise RunError(f"{name}: point {i} must lie within ±{CLASS_POINT_LIMIT:g}, not ({x:g}, {y:g})")
         label = whole_number(point[2], f"{name}: point {i}'s class", 0, MAX_CLASSES - 1)
         parsed.append((x, y, label))
     return parsed

@@ -38,6 +38,8 @@ def test_class_points_saved_with_the_run_and_read_back(tmp_path):
     ('{"format": "maml-gui-class-points", "points": [[0, 0]]}', r"point 0 must be \[x, y, class\]"),
     ('{"format": "maml-gui-class-points", "points": [[0, "a", 1]]}', "must be a number"),
     ('{"format": "maml-gui-class-points", "points": [[1e400, 0, 1]]}', "finite"),
+    ('{"format": "maml-gui-class-points", "points": [[0, 0, 1], [1e300, 0, 1]]}', r"point 1 must lie within ±1e\+06"),
+    ('{"format": "maml-gui-class-points", "points": [[0, -1000000.5, 1]]}', r"point 0 must lie within ±1e\+06"),
     ('{"format": "maml-gui-class-points", "points": [[0, NaN, 1]]}', "finite"),
     ('{"format": "maml-gui-class-points", "points": [[0, 0, 9]]}', "class must be between 0 and 8"),
     ('{"format": "maml-gui-class-points", "points": [[0, 0, 1.5]]}', "whole number"),
@@ -86,3 +88,8 @@ def test_drawn_work_compares_nothing_said_and_nothing_drawn_alike():
     latest = LatestDrawnWork()
     latest.mark_written(DrawnWork(drawing=drawn))
     assert latest.written().drawing is drawn and latest.get() == nothing   # written apart from the newest
+
+
+def test_class_points_on_the_limit_are_read():
+    points = [(1e6, -1e6, 0), (-1e6, 1e6, 2)]
+    assert parse_class_points(parse_json(class_points_json(points), CLASS_POINTS)) == points

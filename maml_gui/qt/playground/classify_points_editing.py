@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
 
-from .classify_points_model import as_labelled_point
+from .classify_points_model import as_labelled_point, inside_plane
 from .commands import AddPointCommand, ClearPointsCommand, MovePointCommand, RemovePointCommand
 
 
@@ -45,12 +45,14 @@ class ClassifyPointsEditing:
     # -- mouse ------------------------------------------------------------------------------
     @Slot(float, float)
     def _on_add_requested(self, x: float, y: float) -> None:
+        x, y = inside_plane(x, y)
         self.undo_stack.push(AddPointCommand(self.model, (x, y, self.current_class)))
         self._select(len(self.model) - 1)
 
     @Slot(int, float, float)
     def _on_drag_moved(self, index: int, x: float, y: float) -> None:
         if 0 <= index < len(self.model):
+            x, y = inside_plane(x, y)
             self._selected = index
             self.model.move(index, (x, y, self.model[index][2]))
 
@@ -59,6 +61,7 @@ class ClassifyPointsEditing:
         if not 0 <= index < len(self.model):
             return
         label = self.model[index][2]
+        x1, y1 = inside_plane(x1, y1)
         if (x0, y0) == (x1, y1):
             if self.model[index] != (x0, y0, label):
                 self.model.move(index, (x0, y0, label))

@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
 from maml_gui.core.decision_regions import RegionGrid, class_colour
+from maml_gui.core.drawn_work import CLASS_POINT_LIMIT
 
 from .plot import PassiveScatter
 from .viewbox import PointEditViewBox
@@ -42,6 +43,9 @@ class ClassifyPointsPlot(pg.PlotWidget):
     def __init__(self, parent=None) -> None:
         self.editor = PointEditViewBox()
         super().__init__(parent=parent, viewBox=self.editor)
+        # pan and zoom stay on the plane points may lie on (the editing clamps drags past its edge)
+        self.editor.setLimits(xMin=-CLASS_POINT_LIMIT, xMax=CLASS_POINT_LIMIT, maxXRange=2 * CLASS_POINT_LIMIT,
+                              yMin=-CLASS_POINT_LIMIT, yMax=CLASS_POINT_LIMIT, maxYRange=2 * CLASS_POINT_LIMIT)
         item = self.getPlotItem()
         item.setLabel("bottom", "x1")
         item.setLabel("left", "x2")
