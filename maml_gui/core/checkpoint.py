@@ -15,6 +15,8 @@
 
 Every file is written to a temporary name and renamed, so a killed process leaves either
 the old or the new file. Nothing is ever unpickled beyond plain tensors and containers.
+The weights' bytes are :mod:`~maml_gui.core.weights_file`'s, the drawn-work files
+:mod:`~maml_gui.core.run_drawn_files`'; their public names are importable from here too.
 """
 
 from __future__ import annotations
@@ -25,120 +27,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load as load_safetensors_bytes
-from safetensors.torch import save as save_safetensors_bytes
 
 from .. import __version__
 from . import weights_validation as weights_check
-from .adaptation import InnerRates
 from .atomic_files import NEW_FILE_MODE, atomic_write, remove_stale_temp_files
 from .config import ConfigError, ExperimentConfig, from_toml
 from .drawn_task import DrawnTask, parse_drawn_task
-from .drawn_work import CLASS_POINTS, ClassPoint, class_points_json, parse_class_points
+from .drawn_work import CLASS_POINTS, ClassPoint, parse_class_points
 from .metrics import MetricsHistory
-from .model_backends import backend_for
-from .model_metadata import architecture_metadata, spec_from_metadata
 from .resume_validation import check_resume_fits, load_resume_file
+from .run_drawn_files import (DRAWING, DRAWN_TEXT_LIMIT, POINTS, apply_drawn_file_changes, drawn_file_changes,
+                              read_drawn_file)
 from .run_validation import (PARSE_ERRORS, RunError, check_run_info, parse_history, parse_json, parse_points,
                              present, read_bytes, read_text)
 from .snapshot import ModelSnapshot
+from .weights_file import (RUN_FORMAT, WEIGHTS, snapshot_from_bytes, snapshot_metadata, snapshot_tensors,
+                           snapshot_to_bytes)
 
-RUN_FORMAT = 1
-CONFIG, METRICS, VALIDATION, WEIGHTS, RESUME, POINTS, RUN_INFO = (
-    "config.toml", "metrics.csv", "validation.jsonl", "model.safetensors", "resume.pt", "points.json", "run.json")
-DRAWING = "drawing.json"
+CONFIG, METRICS, VALIDATION, RESUME, RUN_INFO = (
+    "config.toml", "metrics.csv", "validation.jsonl", "resume.pt", "run.json")
 WRITE_TEST = ".write-test"  # written and removed by ``train`` to check that --out is writable
 RUN_FILES = (CONFIG, METRICS, VALIDATION, WEIGHTS, RESUME, POINTS, DRAWING, CLASS_POINTS, RUN_INFO)
 # Size limits, checked before reading (weights and resume state: by the config's model size).
-TEXT_LIMITS = {CONFIG: 1 << 20, RUN_INFO: 1 << 16, POINTS: 16 << 20, DRAWING: 16 << 20,
-               CLASS_POINTS: 16 << 20, METRICS: 256 << 20,
-               VALIDATION: 256 << 20}
+TEXT_LIMITS = {CONFIG: 1 << 20, RUN_INFO: 1 << 16, POINTS: DRAWN_TEXT_LIMIT, DRAWING: DRAWN_TEXT_LIMIT,
+               CLASS_POINTS: DRAWN_TEXT_LIMIT, METRICS: 256 << 20, VALIDATION: 256 << 20}
 RESUME_SLACK_BYTES = 16 << 20
 
 __all__ = ["NEW_FILE_MODE", "RunError", "RunData", "atomic_write", "is_run", "load_resume_state", "load_run",
            "remove_leftover_temp_files", "resume_trainer", "save_run", "save_trainer", "snapshot_from_bytes",
            "snapshot_metadata", "snapshot_tensors", "snapshot_to_bytes"]
-
-
-# -- weights --------------------------------------------------------------------------------
-def snapshot_tensors(snapshot: ModelSnapshot) -> dict[str, torch.Tensor]:
-    """Named tensors of a snapshot: ``model.*`` (PyTorch layout), ``inner_lr.*``, ``baseline.*``."""
-    to_named = snapshot.backend().to_named
-    tensors = {f"model.{k}": v for k, v in to_named(snapshot.params).items()}
-    if snapshot.rates.per_parameter is not None:
-        tensors.update({f"inner_lr.{k}": v for k, v in to_named(snapshot.rates.per_parameter).items()})
-    if snapshot.rates.per_step is not None:
-        tensors["inner_lr.per_step"] = snapshot.rates.per_step.contiguous()
-    if snapshot.baseline_params is not None:
-        tensors.update({f"baseline.{k}": v for k, v in to_named(snapshot.baseline_params).items()})
-    return tensors
-
-
-def snapshot_metadata(snapshot: ModelSnapshot) -> dict[str, str]:
-    """Architecture and adaptation settings, as safetensors metadata (strings only)."""
-    return {
-        "format": "maml-gui-model", "format_version": str(RUN_FORMAT), "app_version": __version__,
-        "algorithm": snapshot.algorithm, "iteration": str(snapshot.iteration),
-        **architecture_metadata(snapshot.spec, snapshot.task_kind),
-        "inner_lr": repr(snapshot.rates.base), "head_only": json.dumps(snapshot.head_only),
-        "baseline_lr": repr(snapshot.baseline_lr), "train_inner_steps": str(snapshot.train_inner_steps),
-        "baseline_head_only": json.dumps(snapshot.baseline_head_only),
-    }
-
-
-def snapshot_to_bytes(snapshot: ModelSnapshot) -> bytes:
-    return save_safetensors_bytes(snapshot_tensors(snapshot), metadata=snapshot_metadata(snapshot))
-
-
-def snapshot_from_bytes(data: bytes, source: str = WEIGHTS) -> ModelSnapshot:
-    """Parse safetensors bytes written by :func:`snapshot_to_bytes`; raises RunError when broken.
-
-    Checked: the header (size, nesting, float32 only), the metadata (numbers in range), every
-    tensor's name and shape against the architecture, and every value finite."""
-    meta = weights_check.check_header(data, source)
-    try:
-        tensors = load_safetensors_bytes(data)
-    except (SafetensorError, *PARSE_ERRORS, OSError) as err:
-        raise RunError(f"{source} is not a valid safetensors file (truncated or damaged): {err}") from None
-    if meta.get("format") != "maml-gui-model":
-        raise RunError(f"{source} was not written by MAML Studio")
-    version = weights_check.meta_int(meta, "format_version", source, 0, 2**31, default="0")
-    if version > RUN_FORMAT:
-        raise RunError(f"{source} was written by a newer MAML Studio (format {version})")
-    weights_check.check_values(tensors, source)
-    try:
-        spec, task_kind = spec_from_metadata(meta, source)
-        backend = backend_for(spec, task_kind)
-
-        def group(prefix: str):
-            found = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-            return tuple(backend.from_named(found)) if found else None
-
-        params = group("model.")
-        if params is None:
-            raise ValueError("no model weights")
-        per_step = tensors.get("inner_lr.per_step")
-        if per_step is not None and (per_step.dim() != 2 or per_step.shape[0] < 1 or per_step.shape[1] != len(params)):
-            raise ValueError(f"inner_lr.per_step has shape {tuple(per_step.shape)}, expected [steps, {len(params)}]")
-        per_parameter = group("inner_lr.") if per_step is None else None
-        rates = InnerRates(weights_check.meta_float(meta, "inner_lr", source), per_parameter, per_step)
-        head_only = weights_check.meta_json(meta, "head_only", source, bool)
-        algorithm = meta.get("algorithm")
-        if not isinstance(algorithm, str) or not algorithm:
-            raise ValueError("no algorithm in the metadata")
-        return ModelSnapshot(
-            spec=spec, params=params, algorithm=algorithm, rates=rates,
-            head_only=head_only, iteration=weights_check.meta_iteration(meta, source),
-            baseline_params=group("baseline."), baseline_lr=weights_check.meta_float(meta, "baseline_lr", source),
-            train_inner_steps=weights_check.meta_int(meta, "train_inner_steps", source, 1, 1_000_000, default="1"),
-            task_kind=task_kind, baseline_head_only=(weights_check.meta_json(meta, "baseline_head_only", source, bool)
-                                                    if "baseline_head_only" in meta else False),
-        )
-    except (KeyError, ValueError, TypeError) as err:
-        if isinstance(err, RunError):
-            raise
-        raise RunError(f"{source} does not describe a model this version can read: {err}") from None
 
 
 # -- run directories ------------------------------------------------------------------------
@@ -168,11 +85,7 @@ def save_run(path: str | Path, config: ExperimentConfig, snapshot: ModelSnapshot
     path.mkdir(parents=True, exist_ok=True)
     remove_leftover_temp_files(path)
     # the drawn files' places are checked before anything is written (a folder there: refused in one line)
-    drawing_gone = drawing is not None and drawing.is_empty() and present(path, DRAWING)
-    class_points_gone = class_points is not None and not class_points and present(path, CLASS_POINTS)
-    for name, writes in ((DRAWING, drawing is not None and not drawing.is_empty()), (CLASS_POINTS, bool(class_points))):
-        if writes and (path / name).is_dir() and not (path / name).is_symlink():
-            raise RunError(f"{name} is not a regular file")
+    drawn_changes = drawn_file_changes(path, points, drawing, class_points)
     atomic_write(path / CONFIG, config.to_toml())
     if history is not None:
         atomic_write(path / METRICS, history.to_csv())
@@ -183,16 +96,7 @@ def save_run(path: str | Path, config: ExperimentConfig, snapshot: ModelSnapshot
         buffer = io.BytesIO()
         torch.save(resume_state, buffer)
         atomic_write(path / RESUME, buffer.getvalue())
-    if points is not None:
-        atomic_write(path / POINTS, json.dumps({"points": [[float(x), float(y)] for x, y in points]}))
-    if drawing is not None and not drawing.is_empty():
-        atomic_write(path / DRAWING, json.dumps(drawing.to_json()))
-    elif drawing_gone:
-        (path / DRAWING).unlink()
-    if class_points:
-        atomic_write(path / CLASS_POINTS, class_points_json(class_points))
-    elif class_points_gone:
-        (path / CLASS_POINTS).unlink()
+    apply_drawn_file_changes(path, drawn_changes)
     info = {"format": "maml-gui-run", "format_version": RUN_FORMAT, "app_version": __version__,
             "iteration": snapshot.iteration if snapshot is not None else 0}
     atomic_write(path / RUN_INFO, json.dumps(info, indent=2))
@@ -247,29 +151,14 @@ def load_run(path: str | Path, with_history: bool = True) -> RunData:
             weights_check.check_fits_config(snapshot, config, WEIGHTS)
         points = parse_points(parse_json(_read_text(path, POINTS), POINTS), POINTS) if present(path, POINTS) else []
         unread: dict[str, str] = {}
-        drawing = _drawn_file(path, DRAWING, parse_drawn_task, None, unread)
-        class_points = _drawn_file(path, CLASS_POINTS, parse_class_points, [], unread)
+        drawing = read_drawn_file(path, DRAWING, parse_drawn_task, None, unread)
+        class_points = read_drawn_file(path, CLASS_POINTS, parse_class_points, [], unread)
     except RunError as err:
         raise RunError(f"{path}: {err}") from None
     except (*PARSE_ERRORS, OSError) as err:
         raise RunError(f"{path}: cannot read the run: {type(err).__name__}: {err}") from None
     return RunData(path, config, snapshot, history, points, snapshot.iteration if snapshot else 0, drawing,
                    class_points, unread)
-
-
-def _drawn_file(path: Path, name: str, parse, missing, unread: dict[str, str]):
-    """A playground's drawn work read from ``name`` (``missing`` when absent). A damaged file does
-    not stop the run from opening (the model, curves and everything else are intact): its reason
-    goes into ``unread`` and the file is left as it is."""
-    try:
-        if not present(path, name):
-            return missing
-        return parse(parse_json(_read_text(path, name), name), name)
-    except RunError as err:
-        unread[name] = str(err)
-    except (*PARSE_ERRORS, OSError) as err:
-        unread[name] = str(RunError(f"{name}: cannot read it: {type(err).__name__}: {err}"))
-    return missing
 
 
 def _read_text(path: Path, name: str) -> str:
