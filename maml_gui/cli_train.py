@@ -12,6 +12,8 @@ from pathlib import Path
 from .core import checkpoint
 from .core.background_save import BackgroundRunWriter
 from .core.messages import one_line
+from .core.run_drawn_files import apply_drawn_file_changes, drawn_file_changes
+from .core.run_validation import RunError
 from .core.threads import choose_threads
 from .core.training import Trainer, TrainingControl, TrainingError
 
@@ -63,7 +65,7 @@ def load_trainer(args, load_config, writes: bool = True, world_size: int = 1) ->
         out = Path(args.out or args.resume)
         if writes:
             check_output_dir(out, Path(args.resume), create=False)  # refuse before loading, create nothing yet
-        trainer, _ = checkpoint.resume_trainer(args.resume, device=args.device, threads=args.threads)
+        trainer, run = checkpoint.resume_trainer(args.resume, device=args.device, threads=args.threads)
         if writes:
             check_output_dir(out, Path(args.resume))  # the run loaded: now create --out
         configured = trainer.config.training.iterations
@@ -77,6 +79,8 @@ def load_trainer(args, load_config, writes: bool = True, world_size: int = 1) ->
         if writes:
             _note_process_count(trainer.resumed_world_size, world_size)
             _note_thread_clamp(args, trainer)
+            if target > trainer.iteration and out.resolve() != Path(args.resume).resolve():
+                _carry_drawn_work(run, out)
         return trainer, out, target
     if not args.out:
         raise TrainUsageError("--out DIR is required (the run directory to write)")
@@ -87,6 +91,20 @@ def load_trainer(args, load_config, writes: bool = True, world_size: int = 1) ->
         check_output_dir(out, None)
         _note_thread_clamp(args, trainer)
     return trainer, out, config.training.iterations
+
+
+def _carry_drawn_work(run: checkpoint.RunData, out: Path) -> None:
+    """The drawn work of the run resumed goes into the new ``--out`` with it, as it was read
+    (checked); a damaged file is left behind, named in a note."""
+    for why in run.unread.values():
+        print(f"note: {one_line(why)}; left behind in {one_line(run.path)}, not carried into {one_line(out)}",
+              file=sys.stderr)
+    try:
+        changes = drawn_file_changes(out, run.points or None, run.drawing, run.class_points or None)
+        apply_drawn_file_changes(out, changes)
+    except (RunError, OSError) as err:
+        raise TrainUsageError(f"cannot write the drawn work to {one_line(out)}: "
+                              f"{one_line(getattr(err, 'strerror', None) or err)}") from None
 
 
 def _note_process_count(saved: int, now: int) -> None:
