@@ -13,25 +13,17 @@ pytest.importorskip("pytestqt")
 import pyqtgraph as pg  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtGui import QKeySequence  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from maml_gui.core.compared_run import read_compared_run  # noqa: E402
 from maml_gui.core.run_groups import t_quantile_975  # noqa: E402
-from maml_gui.qt import settings as keys  # noqa: E402
-from maml_gui.qt.main_window import MainWindow  # noqa: E402
 from maml_gui.qt.plots.smoothing import debiased_ema  # noqa: E402
 from maml_gui.qt.runs.runs_model import CURRENT_KEY  # noqa: E402
-from tests.qt.helpers import tiny_config  # noqa: E402
+from tests.qt.helpers import quiet_main_window, tiny_config  # noqa: E402
 
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a: None)
-    made = MainWindow()
-    made.settings.set(keys.CONFIRM_DISCARD, False)
-    qtbot.addWidget(made)
-    made.session.new_experiment(tiny_config())
-    made.show()
+    made = quiet_main_window(qtbot, monkeypatch, tiny_config())
     yield made
     made.close()
 

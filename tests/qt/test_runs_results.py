@@ -11,21 +11,13 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
-from maml_gui.qt import settings as keys  # noqa: E402
-from maml_gui.qt.main_window import MainWindow  # noqa: E402
-from tests.qt.helpers import tiny_config  # noqa: E402
+from tests.qt.helpers import quiet_main_window, tiny_config  # noqa: E402
 
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a: None)
-    made = MainWindow()
-    made.settings.set(keys.CONFIRM_DISCARD, False)
-    qtbot.addWidget(made)
-    made.session.new_experiment(tiny_config())
-    made.show()
+    made = quiet_main_window(qtbot, monkeypatch, tiny_config())
     yield made
     made.close()
 
