@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout,
-                               QLabel, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout,
+                               QWidget)
 
 from maml_gui.core.decision_regions import MAX_CLASSES, class_colour
 from maml_gui.qt.panels.wheel_guard import guard_wheel
 
-from .controls import BASELINE_CHOICES, CONTROLS_WIDTH, LEARNED_LR_TEXT, MAX_STEPS
+from .controls import CONTROLS_WIDTH, AdaptationSettings
 from .plot import BASELINE_COLOR
 
 DEFAULT_STEPS = 10
@@ -61,7 +61,7 @@ class ClassPalette(QWidget):
         return self.group.checkedId()
 
 
-class ClassifyControls(QWidget):
+class ClassifyControls(AdaptationSettings, QWidget):
     settingsChanged = Signal()
     sampleRequested = Signal()
     clearRequested = Signal()
@@ -78,21 +78,9 @@ class ClassifyControls(QWidget):
         self.clear_button = QPushButton("Clear points")
         self.undo_button = QPushButton("Undo")
         self.redo_button = QPushButton("Redo")
-        self.steps_spin = QSpinBox()
-        self.steps_spin.setRange(1, MAX_STEPS)
-        self.steps_spin.setValue(DEFAULT_STEPS)
-        self.steps_spin.setToolTip("Gradient steps the playground takes on your points: regions for steps 0..S")
-        self.lr_spin = QDoubleSpinBox()
-        self.lr_spin.setRange(0.0, 10.0)
-        self.lr_spin.setDecimals(4)
-        self.lr_spin.setSingleStep(0.01)
-        self.lr_spin.setSpecialValueText(LEARNED_LR_TEXT)
-        self.lr_spin.setValue(0.0)
-        self.lr_spin.setToolTip("Step size of the adaptation; at its minimum the run's learned or configured rate")
-        self.baseline_combo = QComboBox()
-        for mode, text in BASELINE_CHOICES:
-            self.baseline_combo.addItem(text, mode)
-        self.baseline_combo.setToolTip("Also adapt a network that was not meta-learned on the same points")
+        form = self._adaptation_form(
+            DEFAULT_STEPS, "Gradient steps the playground takes on your points: regions for steps 0..S", 0.01,
+            "Step size of the adaptation; at its minimum the run's learned or configured rate")
         self.accuracy_label = QLabel("")
         self.accuracy_label.setWordWrap(True)  # fixed size: its new figures after every edit repaint it alone
         self.accuracy_label.setFixedSize(CONTROLS_WIDTH - 12, 3 * self.accuracy_label.fontMetrics().lineSpacing() + 4)
@@ -115,10 +103,6 @@ class ClassifyControls(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.undo_button)
         buttons.addWidget(self.redo_button)
-        form = QFormLayout()
-        form.addRow("Adapt steps", self.steps_spin)
-        form.addRow("Adapt lr", self.lr_spin)
-        form.addRow(self.baseline_combo)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.model_label)
@@ -134,27 +118,8 @@ class ClassifyControls(QWidget):
         self.setFixedWidth(CONTROLS_WIDTH)
 
         self.wheel_filter = guard_wheel(self)
-        self.steps_spin.valueChanged.connect(self.settingsChanged)
-        self.lr_spin.valueChanged.connect(self.settingsChanged)
-        self.baseline_combo.currentIndexChanged.connect(self.settingsChanged)
         self.sample_button.clicked.connect(self.sampleRequested)
         self.clear_button.clicked.connect(self.clearRequested)
-
-    def steps(self) -> int:
-        return self.steps_spin.value()
-
-    def lr(self) -> float | None:
-        value = self.lr_spin.value()
-        return None if value <= 0 else value
-
-    def baseline_mode(self) -> str:
-        return self.baseline_combo.currentData()
-
-    def set_baseline_mode(self, mode: str) -> None:
-        index = self.baseline_combo.findData(mode)
-        if index < 0:
-            raise ValueError(f"unknown baseline mode {mode!r}; allowed: {', '.join(m for m, _ in BASELINE_CHOICES)}")
-        self.baseline_combo.setCurrentIndex(index)
 
     def show_model(self, text: str) -> None:
         self.model_label.setText(text)

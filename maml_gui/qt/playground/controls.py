@@ -20,7 +20,55 @@ BASELINE_CHOICES = ((BASELINE_OFF, "Baseline off"), (BASELINE_PRETRAINED, "Pretr
                     (BASELINE_RANDOM, "Random init"))
 
 
-class PlaygroundControls(QWidget):
+class AdaptationSettings:
+    """The adaptation inputs both playgrounds' controls offer (adapt steps, adapt lr, baseline),
+    each change emitting the host widget's ``settingsChanged``."""
+
+    def _adaptation_form(self, default_steps: int, steps_tip: str, lr_single_step: float, lr_tip: str) -> QFormLayout:
+        """Make ``steps_spin``, ``lr_spin`` and ``baseline_combo``; their rows in a new form."""
+        self.steps_spin = QSpinBox()
+        self.steps_spin.setRange(1, MAX_STEPS)
+        self.steps_spin.setValue(default_steps)
+        self.steps_spin.setToolTip(steps_tip)
+        self.lr_spin = QDoubleSpinBox()
+        self.lr_spin.setRange(0.0, 10.0)
+        self.lr_spin.setDecimals(4)
+        self.lr_spin.setSingleStep(lr_single_step)
+        self.lr_spin.setSpecialValueText(LEARNED_LR_TEXT)  # shown at 0: use the run's own rates
+        self.lr_spin.setValue(0.0)
+        self.lr_spin.setToolTip(lr_tip)
+        self.baseline_combo = QComboBox()
+        for mode, text in BASELINE_CHOICES:
+            self.baseline_combo.addItem(text, mode)
+        self.baseline_combo.setToolTip("Also adapt a network that was not meta-learned on the same points")
+        self.steps_spin.valueChanged.connect(self.settingsChanged)
+        self.lr_spin.valueChanged.connect(self.settingsChanged)
+        self.baseline_combo.currentIndexChanged.connect(self.settingsChanged)
+        form = QFormLayout()
+        form.addRow("Adapt steps", self.steps_spin)  # not the form's "Inner steps (train/eval)": see tooltips
+        form.addRow("Adapt lr", self.lr_spin)
+        form.addRow(self.baseline_combo)
+        return form
+
+    def steps(self) -> int:
+        return self.steps_spin.value()
+
+    def lr(self) -> float | None:
+        """The user's inner lr, or None for the run's learned/configured rates."""
+        value = self.lr_spin.value()
+        return None if value <= 0 else value
+
+    def baseline_mode(self) -> str:
+        return self.baseline_combo.currentData()
+
+    def set_baseline_mode(self, mode: str) -> None:
+        index = self.baseline_combo.findData(mode)
+        if index < 0:
+            raise ValueError(f"unknown baseline mode {mode!r}; allowed: {', '.join(m for m, _ in BASELINE_CHOICES)}")
+        self.baseline_combo.setCurrentIndex(index)
+
+
+class PlaygroundControls(AdaptationSettings, QWidget):
     """Inputs for adaptation (``settingsChanged`` on any change) and the MSE readout."""
 
     settingsChanged = Signal()
@@ -39,24 +87,11 @@ class PlaygroundControls(QWidget):
         self.sample_button.setToolTip("Draw a random task from the current distribution: "
                                       "its true curve (dashed) and K support points")
         self.clear_button = QPushButton("Clear points")
-        self.steps_spin = QSpinBox()
-        self.steps_spin.setRange(1, MAX_STEPS)
-        self.steps_spin.setValue(DEFAULT_STEPS)
-        self.steps_spin.setToolTip("Gradient steps the playground takes on your points: curves for steps 0..S "
-                                   "are drawn. Separate from the Experiment form's inner steps (train: per task "
-                                   "in meta-training; eval: the validation curve)")
-        self.lr_spin = QDoubleSpinBox()
-        self.lr_spin.setRange(0.0, 10.0)
-        self.lr_spin.setDecimals(4)
-        self.lr_spin.setSingleStep(0.001)
-        self.lr_spin.setSpecialValueText(LEARNED_LR_TEXT)  # shown at 0: use the run's own rates
-        self.lr_spin.setValue(0.0)
-        self.lr_spin.setToolTip("Step size of the playground's adaptation; at its minimum the run's learned "
-                                "(Meta-SGD, MAML++) or configured inner learning rate is used")
-        self.baseline_combo = QComboBox()
-        for mode, text in BASELINE_CHOICES:
-            self.baseline_combo.addItem(text, mode)
-        self.baseline_combo.setToolTip("Also adapt a network that was not meta-learned on the same points")
+        form = self._adaptation_form(
+            DEFAULT_STEPS, "Gradient steps the playground takes on your points: curves for steps 0..S are drawn. "
+            "Separate from the Experiment form's inner steps (train: per task in meta-training; eval: the "
+            "validation curve)", 0.001, "Step size of the playground's adaptation; at its minimum the run's "
+            "learned (Meta-SGD, MAML++) or configured inner learning rate is used")
         self.mse_table = QTableWidget(0, 3)
         self.mse_table.setHorizontalHeaderLabels(["step", "MSE", "baseline"])
         self.mse_table.verticalHeader().setVisible(False)
@@ -67,10 +102,6 @@ class PlaygroundControls(QWidget):
         self.mse_caption = QLabel("MSE vs the true curve appears after Sample task.")
         self.mse_caption.setWordWrap(True)
 
-        form = QFormLayout()
-        form.addRow("Adapt steps", self.steps_spin)  # not the form's "Inner steps (train/eval)": see tooltips
-        form.addRow("Adapt lr", self.lr_spin)
-        form.addRow(self.baseline_combo)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.model_label)
@@ -83,9 +114,6 @@ class PlaygroundControls(QWidget):
         self.setFixedWidth(CONTROLS_WIDTH)
 
         self.wheel_filter = guard_wheel(self)
-        self.steps_spin.valueChanged.connect(self.settingsChanged)
-        self.lr_spin.valueChanged.connect(self.settingsChanged)
-        self.baseline_combo.currentIndexChanged.connect(self.settingsChanged)
         self.sample_button.clicked.connect(self.sampleRequested)
         self.clear_button.clicked.connect(self.clearRequested)
 
@@ -99,23 +127,6 @@ class PlaygroundControls(QWidget):
             text = f"model: {algorithm}, iteration {iteration:,}"
         self.model_label.setText(text)
         self.model_label.setToolTip(bundled)
-
-    def steps(self) -> int:
-        return self.steps_spin.value()
-
-    def lr(self) -> float | None:
-        """The user's inner lr, or None for the run's learned/configured rates."""
-        value = self.lr_spin.value()
-        return None if value <= 0 else value
-
-    def baseline_mode(self) -> str:
-        return self.baseline_combo.currentData()
-
-    def set_baseline_mode(self, mode: str) -> None:
-        index = self.baseline_combo.findData(mode)
-        if index < 0:
-            raise ValueError(f"unknown baseline mode {mode!r}; allowed: {', '.join(m for m, _ in BASELINE_CHOICES)}")
-        self.baseline_combo.setCurrentIndex(index)
 
     def show_mse(self, mse: np.ndarray | None, baseline_mse: np.ndarray | None) -> None:
         """Fill the table with step 0..S MSE (and the baseline's); empty when there is no true curve."""
