@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from take_screenshots import output_folder, start_app, wait  # noqa: E402
+from take_screenshots import output_folder, shown_window, start_app, wait  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,16 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = output_folder(parser, args)
 
-    from maml_gui.qt import settings as keys
-    from maml_gui.qt.main_window import MainWindow
     from maml_gui.qt.session import TrainingState
 
     app = start_app()
-    window = MainWindow()
-    window.settings.set(keys.CONFIRM_DISCARD, False)
-    window.move(0, 0)
-    window.resize(1440, 920)
-    window.show()
+    window = shown_window(1440, 920)
 
     # 1. the task panel on the glyphs preset, its preview an N x K grid of support images
     window.load_preset("glyphs-5way-1shot")

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from take_screenshots import click_at, output_folder, start_app, wait  # noqa: E402
+from take_screenshots import click_at, output_folder, shown_window, start_app, wait  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,18 +31,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtCore import Qt
 
-    from maml_gui.qt import settings as keys
-    from maml_gui.qt.main_window import MainWindow
     from maml_gui.qt.playground.classify_points import ClassifyPointsWidget
     from maml_gui.qt.playground.prediction import BASELINE_PRETRAINED
     from maml_gui.qt.session import TrainingState
 
     app = start_app()
-    window = MainWindow()
-    window.settings.set(keys.CONFIRM_DISCARD, False)
-    window.move(0, 0)
-    window.resize(1440, 900)
-    window.show()
+    window = shown_window(1440, 900)
     wait(app, 1.0)
     if args.run is None:
         window.load_preset("points-3way-5shot")

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from take_screenshots import output_folder, start_app, wait  # noqa: E402
+from take_screenshots import output_folder, shown_window, start_app, wait  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,15 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = output_folder(parser, args)
 
-    from maml_gui.qt import settings as keys
-    from maml_gui.qt.main_window import MainWindow
-
     app = start_app()
-    window = MainWindow()
-    window.settings.set(keys.CONFIRM_DISCARD, False)
-    window.move(0, 0)
-    window.resize(1440, 900)
-    window.show()
+    window = shown_window(1440, 900)
     wait(app, 1.0)
     window.runs.open_folder(args.sweep)
     wait(app, 60.0, until=lambda: window.runs.model.opened_runs() and not window.runs.model.is_loading())

@@ -94,17 +94,11 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from maml_gui.qt import settings as keys
-    from maml_gui.qt.main_window import MainWindow
     from maml_gui.qt.playground.prediction import BASELINE_PRETRAINED
     from maml_gui.qt.session import TrainingState
 
     app = start_app()
-    window = MainWindow()
-    window.settings.set(keys.CONFIRM_DISCARD, False)
-    window.move(0, 0)
-    window.resize(1440, 900)
-    window.show()
+    window = shown_window(1440, 900)
     window.load_preset("finn2017-sinusoid")
     if args.threads:  # a shared machine: training takes one core unless told otherwise
         config = window.session.config
