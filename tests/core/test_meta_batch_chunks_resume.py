@@ -8,14 +8,12 @@ import pytest
 import torch
 
 from maml_gui.core import model_backends
-from maml_gui.core.algorithms import build_learner
 from maml_gui.core.checkpoint import resume_trainer, save_trainer
-from maml_gui.core.config import TrainingConfig
 from maml_gui.core.distributed import task_share
 from maml_gui.core.tasks.base import slice_tasks
 from maml_gui.core.training import Trainer
 from tests.core.test_classification_engine import images_config
-from tests.core.test_meta_batch_chunks import SPEC, episode_batch
+from tests.core.test_meta_batch_chunks import CASES, episode_batch, meta_gradient
 
 FIRST_BLOCK_FLOATS = 9 * 4 * 16 * 16  # images_config: 3 ways x (1 shot + 2 queries), 4 filters, 16 x 16
 
@@ -42,16 +40,9 @@ def test_chunked_conv4_training_resumes_bit_identically(tmp_path, monkeypatch, o
 
 def test_ranks_chunking_their_own_share_sum_to_the_whole_meta_gradient():
     batch = episode_batch(7)
-    training = TrainingConfig(algorithm="maml", inner_lr=0.3, inner_steps=2, meta_batch=7)
 
     def gradient(part, chunk):
-        learner = build_learner(SPEC, training, torch.Generator().manual_seed(1), "cpu", "classification")
-        learner.backend.meta_batch_chunk = lambda b: chunk
-        try:
-            losses = learner.meta_step(part, iteration=0)
-        finally:
-            learner.backend.__dict__.pop("meta_batch_chunk", None)
-        return [p.grad.clone() for p in learner.meta_parameters()], losses
+        return meta_gradient(CASES["maml"], part, chunk)  # second-order MAML, 2 inner steps
 
     whole, whole_losses = gradient(batch, 7)
     summed, after = [torch.zeros_like(g) for g in whole], 0.0
