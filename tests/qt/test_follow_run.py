@@ -23,15 +23,9 @@ from maml_gui.qt import settings as keys  # noqa: E402
 from maml_gui.qt.main_window import MainWindow  # noqa: E402
 from tests.qt.follow_helpers import WriteAudit, listing  # noqa: E402
 from tests.qt.helpers import SignalRecorder, tiny_config  # noqa: E402
+from tests.qt.test_main_window import warnings  # noqa: E402,F401 - the dialog-recording fixture
 
 LIVE_ITERATIONS = 400
-
-
-@pytest.fixture
-def warnings(monkeypatch):
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append(text))
-    return shown
 
 
 @pytest.fixture
